@@ -1,0 +1,121 @@
+package io.ipcbroker.server;
+
+import java.time.Duration;
+
+/**
+ * How a broker is run. Immutable; build one with {@link #builder()}.
+ *
+ * @param host the address to listen on (loopback by default)
+ * @param port the port; 0 picks a free one
+ * @param maxItemBytes the largest item a queue accepts
+ * @param maxInboundMessageBytes the largest message a client may send; above the item limit so
+ *     that an oversized item gets {@code ITEM_TOO_LARGE}, not a transport error
+ * @param keepAliveTime how long a connection may be silent before the broker pings it; this is
+ *     what finds clients that vanished without closing their connection
+ * @param keepAliveTimeout how long the broker waits for a ping's answer before dropping the
+ *     connection (and releasing what its calls held)
+ * @param permitKeepAliveTime the shortest client ping interval the broker tolerates
+ * @param shutdownGrace how long shutdown waits for calls to finish before cutting them off
+ */
+public record BrokerConfig(
+    String host,
+    int port,
+    int maxItemBytes,
+    int maxInboundMessageBytes,
+    Duration keepAliveTime,
+    Duration keepAliveTimeout,
+    Duration permitKeepAliveTime,
+    Duration shutdownGrace) {
+
+  /** The default port, as in the README. */
+  public static final int DEFAULT_PORT = 50051;
+  /** The default item limit: 4 MiB. */
+  public static final int DEFAULT_MAX_ITEM_BYTES = 4 << 20;
+
+  /** Checks the values. */
+  public BrokerConfig {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be within [0, 65535]: " + port);
+    }
+    if (maxItemBytes < 1) {
+      throw new IllegalArgumentException("max item bytes must be positive: " + maxItemBytes);
+    }
+    if ((long) maxInboundMessageBytes < (long) maxItemBytes + (64 << 10)) {
+      throw new IllegalArgumentException(
+          "the message limit must exceed the item limit by at least 64 KiB of framing");
+    }
+  }
+
+  /** A builder with the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link BrokerConfig}. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = DEFAULT_PORT;
+    private int maxItemBytes = DEFAULT_MAX_ITEM_BYTES;
+    private int maxInboundMessageBytes = -1;
+    private Duration keepAliveTime = Duration.ofSeconds(20);
+    private Duration keepAliveTimeout = Duration.ofSeconds(10);
+    private Duration permitKeepAliveTime = Duration.ofSeconds(5);
+    private Duration shutdownGrace = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** The address to listen on. */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** The port; 0 picks a free one. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** The largest item a queue accepts. */
+    public Builder maxItemBytes(int maxItemBytes) {
+      this.maxItemBytes = maxItemBytes;
+      return this;
+    }
+
+    /** The largest message a client may send; by default four times the item limit. */
+    public Builder maxInboundMessageBytes(int maxInboundMessageBytes) {
+      this.maxInboundMessageBytes = maxInboundMessageBytes;
+      return this;
+    }
+
+    /** How long shutdown waits for calls to finish. */
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    /** Server keepalive settings. */
+    public Builder keepAlive(Duration time, Duration timeout) {
+      this.keepAliveTime = time;
+      this.keepAliveTimeout = timeout;
+      return this;
+    }
+
+    /** Builds the configuration. */
+    public BrokerConfig build() {
+      int messageLimit =
+          maxInboundMessageBytes > 0
+              ? maxInboundMessageBytes
+              : (int) Math.min(Integer.MAX_VALUE, 4L * maxItemBytes + (64 << 10));
+      return new BrokerConfig(
+          host,
+          port,
+          maxItemBytes,
+          messageLimit,
+          keepAliveTime,
+          keepAliveTimeout,
+          permitKeepAliveTime,
+          shutdownGrace);
+    }
+  }
+}

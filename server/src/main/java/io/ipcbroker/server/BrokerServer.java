@@ -1,0 +1,169 @@
+package io.ipcbroker.server;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.queue.QueueLimits;
+import io.ipcbroker.server.queue.QueueRegistry;
+import io.ipcbroker.server.queue.QueueServiceImpl;
+import io.ipcbroker.server.session.SessionRegistry;
+import io.ipcbroker.server.session.SessionServiceImpl;
+import io.ipcbroker.v1.Payload;
+import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.SessionServiceGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One broker: its state (sessions, queues), its gRPC server, and their life cycle.
+ *
+ * <p>Handlers only take a short lock and never block, so they run on the transport's event loop
+ * ({@code directExecutor}): no thread hop per message, and no thread per parked call.
+ */
+public final class BrokerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
+
+  private final BrokerConfig config;
+  private final ExecutorTimer timer = new ExecutorTimer();
+  private final SessionRegistry sessions = new SessionRegistry(timer);
+  private final QueueRegistry<Payload> queues;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ShutdownGate gate = new ShutdownGate();
+  private final Server server;
+  private final Object lifecycle = new Object();
+  private boolean started;
+  private boolean stopped;
+
+  /** A broker that will listen on TCP as {@code config} says. */
+  public BrokerServer(BrokerConfig config) {
+    this(
+        config,
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+            .keepAliveTime(config.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+            .keepAliveTimeout(config.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+            .permitKeepAliveTime(config.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .maxInboundMetadataSize(64 << 10));
+  }
+
+  /**
+   * A broker served by {@code builder} (for example an in-process builder in tests); its
+   * configuration other than the limits is the builder's business.
+   */
+  public BrokerServer(BrokerConfig config, ServerBuilder<?> builder) {
+    this.config = config;
+    this.queues = new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT);
+    List<BindableService> services =
+        List.of(
+            new SessionServiceImpl(sessions),
+            new QueueServiceImpl(queues, sessions, config.maxItemBytes()));
+    builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
+    for (BindableService s : services) {
+      builder.addService(ServerInterceptors.intercept(s, gate));
+    }
+    builder
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        // v1alpha as well: some tools still only speak it.
+        .addService(deprecatedReflection());
+    this.server = builder.build();
+  }
+
+  @SuppressWarnings("deprecation")
+  private static BindableService deprecatedReflection() {
+    return ProtoReflectionService.newInstance();
+  }
+
+  /**
+   * Starts serving. Returns false, without serving, if {@link #shutdown} was called first (a
+   * signal during start-up).
+   */
+  public boolean start() throws IOException {
+    synchronized (lifecycle) {
+      if (started) {
+        throw new IllegalStateException("already started");
+      }
+      started = true;
+      if (stopped) {
+        return false;
+      }
+      server.start();
+    }
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(SessionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(QueueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
+    return true;
+  }
+
+  /** The port the server listens on, once started (the chosen one when configured with 0). */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** {@code host:port} as clients should dial it. */
+  public String address() {
+    String host = config.host();
+    if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return host + ":" + port();
+  }
+
+  /** The broker's session registry (for embedding and tests). */
+  public SessionRegistry sessions() {
+    return sessions;
+  }
+
+  /**
+   * Shuts down gracefully: health goes NOT_SERVING, new calls are refused, every parked call and
+   * open stream is answered {@code UNAVAILABLE}/{@code SERVER_SHUTTING_DOWN} without handing any
+   * item over, then the transport stops (waiting up to the grace period for calls to finish).
+   */
+  public void shutdown() throws InterruptedException {
+    synchronized (lifecycle) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      if (!started) {
+        timer.close();
+        return;
+      }
+    }
+    log.info("ipcbroker shutting down");
+    health.enterTerminalState();
+    gate.close();
+    sessions.shutdown();
+    queues.shutdown();
+    server.shutdown();
+    if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+      log.warn("calls still open after {}; cutting them off", config.shutdownGrace());
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    timer.close();
+    log.info("ipcbroker stopped");
+  }
+
+  /** Waits until the server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    shutdown();
+  }
+}

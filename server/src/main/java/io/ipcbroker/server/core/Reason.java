@@ -1,0 +1,45 @@
+package io.ipcbroker.server.core;
+
+/**
+ * Why a call failed: the value of {@code ErrorInfo.reason}, with the status code it travels with.
+ *
+ * <p>Every constant has a value of the same name in {@code ipcbroker.v1.ErrorReason}; a test keeps
+ * the two in step. The code of a reason never changes: clients branch on the pair.
+ */
+public enum Reason {
+  INVALID_NAME(ErrorCode.INVALID_ARGUMENT),
+  INVALID_TIMEOUT(ErrorCode.INVALID_ARGUMENT),
+  FIELD_REQUIRED(ErrorCode.INVALID_ARGUMENT),
+  INVALID_FIELD_VALUE(ErrorCode.INVALID_ARGUMENT),
+  ITEM_TOO_LARGE(ErrorCode.INVALID_ARGUMENT),
+  STREAM_PROTOCOL_VIOLATION(ErrorCode.INVALID_ARGUMENT),
+
+  SESSION_NOT_FOUND(ErrorCode.NOT_FOUND),
+  QUEUE_NOT_FOUND(ErrorCode.NOT_FOUND),
+  UID_MISMATCH(ErrorCode.NOT_FOUND),
+  OBJECT_DELETED(ErrorCode.NOT_FOUND),
+  DELIVERY_NOT_FOUND(ErrorCode.NOT_FOUND),
+
+  QUEUE_ALREADY_EXISTS(ErrorCode.ALREADY_EXISTS),
+
+  CONFIG_MISMATCH(ErrorCode.FAILED_PRECONDITION),
+  QUEUE_NOT_EMPTY(ErrorCode.FAILED_PRECONDITION),
+  QUEUE_IN_USE(ErrorCode.FAILED_PRECONDITION),
+  TASK_DONE_TOO_MANY_TIMES(ErrorCode.FAILED_PRECONDITION),
+  QUEUE_NOT_JOINABLE(ErrorCode.FAILED_PRECONDITION),
+
+  LIMIT_EXCEEDED(ErrorCode.RESOURCE_EXHAUSTED),
+
+  SERVER_SHUTTING_DOWN(ErrorCode.UNAVAILABLE);
+
+  private final ErrorCode code;
+
+  Reason(ErrorCode code) {
+    this.code = code;
+  }
+
+  /** The status code that this reason is always sent with. */
+  public ErrorCode code() {
+    return code;
+  }
+}

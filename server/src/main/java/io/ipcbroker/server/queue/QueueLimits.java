@@ -1,0 +1,15 @@
+package io.ipcbroker.server.queue;
+
+/**
+ * Per-stream windows that keep one client from making the broker hold unbounded state.
+ *
+ * @param maxPendingPulls pulls a consumer stream may have waiting at once
+ * @param maxPullItems items one pull may ask for
+ * @param maxPendingFrames put frames a producer stream may have waiting at once
+ * @param maxFrameItems items in one put frame
+ */
+public record QueueLimits(
+    int maxPendingPulls, int maxPullItems, int maxPendingFrames, int maxFrameItems) {
+  /** The limits the contract documents. */
+  public static final QueueLimits DEFAULT = new QueueLimits(1024, 1024, 1024, 4096);
+}

@@ -1,0 +1,268 @@
+package io.ipcbroker.server.queue;
+
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Timer;
+import io.ipcbroker.server.session.Session;
+import io.ipcbroker.server.session.SessionOwned;
+import io.ipcbroker.server.session.SessionRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The broker's named queues: create, create-or-open, look up, list, delete.
+ *
+ * <p>Lookups are lock-free; creates and deletes are serialised so that a name maps to at most one
+ * live queue and a create-or-open sees a consistent configuration.
+ *
+ * @param <T> the item type, opaque to the registry
+ */
+public final class QueueRegistry<T> {
+  /** The page size of {@link #list} when the caller asks for none. */
+  public static final int DEFAULT_PAGE_SIZE = 100;
+  /** The largest page {@link #list} returns. */
+  public static final int MAX_PAGE_SIZE = 1000;
+
+  private final ConcurrentSkipListMap<String, BoundedQueue<T>> queues =
+      new ConcurrentSkipListMap<>();
+  private final SessionRegistry sessions;
+  private final QueueContext context;
+  private final Clock clock;
+  // Ephemeral queues' session bindings by uid, so that deleting such a queue releases its binding
+  // at once instead of when the session ends. Guarded by this.
+  private final Map<String, Runnable> ephemeralBindings = new HashMap<>();
+  private boolean shutdown; // guarded by this
+
+  /** Creates an empty registry. */
+  public QueueRegistry(Timer timer, SessionRegistry sessions, QueueLimits limits) {
+    this(timer, sessions, limits, Clock.systemUTC());
+  }
+
+  QueueRegistry(Timer timer, SessionRegistry sessions, QueueLimits limits, Clock clock) {
+    this.sessions = sessions;
+    this.context = new QueueContext(timer, limits);
+    this.clock = clock;
+  }
+
+  /** The result of {@link #create}: the queue, and whether this call created it. */
+  public record Created<T>(BoundedQueue<T> queue, boolean created) {}
+
+  /**
+   * Creates a queue, or opens the existing one when {@code allowExisting} and the configuration
+   * matches.
+   *
+   * @param maxsize the most items; 0 or negative means unbounded
+   * @param ephemeralSessionId the session whose end deletes the queue, or null for a queue that
+   *     lives until deleted
+   */
+  public synchronized Created<T> create(
+      String name,
+      long maxsize,
+      boolean joinable,
+      boolean allowExisting,
+      String ephemeralSessionId) {
+    Names.checkName("name", name);
+    if (shutdown) {
+      throw BrokerException.shuttingDown();
+    }
+    long bound = Math.max(0, maxsize);
+    BoundedQueue<T> existing = queues.get(name);
+    if (existing != null) {
+      if (!allowExisting) {
+        throw BrokerException.of(
+            Reason.QUEUE_ALREADY_EXISTS, "queue " + name + " already exists", "queue", name);
+      }
+      if (existing.maxsize() != bound) {
+        throw mismatch(name, "maxsize", existing.maxsize(), bound);
+      }
+      if (existing.joinable() != joinable) {
+        throw mismatch(name, "kind", kind(existing.joinable()), kind(joinable));
+      }
+      return new Created<>(existing, false);
+    }
+    String uid = UUID.randomUUID().toString();
+    BoundedQueue<T> queue =
+        new BoundedQueue<>(
+            name,
+            uid,
+            bound,
+            joinable,
+            ephemeralSessionId == null ? "" : ephemeralSessionId,
+            clock.instant(),
+            context);
+    if (ephemeralSessionId != null) {
+      // Throws SESSION_NOT_FOUND before anything is registered.
+      EphemeralOwner owner = new EphemeralOwner(name, uid);
+      Session session = sessions.attach(ephemeralSessionId, owner);
+      ephemeralBindings.put(uid, () -> sessions.detach(session, owner));
+    }
+    queues.put(name, queue);
+    return new Created<>(queue, true);
+  }
+
+  private static String kind(boolean joinable) {
+    return joinable ? "JOINABLE" : "STANDARD";
+  }
+
+  private static BrokerException mismatch(
+      String name, String field, Object existing, Object requested) {
+    return BrokerException.of(
+        Reason.CONFIG_MISMATCH,
+        "queue " + name + " exists with " + field + " " + existing + ", not " + requested,
+        "name", name, "field", field, "existing", existing, "requested", requested);
+  }
+
+  /**
+   * Returns queue {@code name}, checking its uid when {@code expectedUid} is not empty.
+   *
+   * @throws BrokerException {@link Reason#INVALID_NAME}, {@link Reason#QUEUE_NOT_FOUND}, {@link
+   *     Reason#UID_MISMATCH}
+   */
+  public BoundedQueue<T> get(String name, String expectedUid) {
+    Names.checkName("queue", name);
+    BoundedQueue<T> queue = queues.get(name);
+    if (queue == null) {
+      throw notFound(name);
+    }
+    if (expectedUid != null && !expectedUid.isEmpty() && !expectedUid.equals(queue.uid())) {
+      throw BrokerException.of(
+          Reason.UID_MISMATCH,
+          "queue " + name + " is not the queue with uid " + Names.abbreviate(expectedUid)
+              + " (that one was deleted)",
+          "name", name, "uid", queue.uid(), "expectedUid", Names.abbreviate(expectedUid));
+    }
+    return queue;
+  }
+
+  /** One page of {@link #list}. */
+  public record Page<T>(List<BoundedQueue<T>> queues, String nextPageToken) {}
+
+  /**
+   * Lists queues in name order.
+   *
+   * @param pageToken the last name of the previous page, as returned in {@link
+   *     Page#nextPageToken}; empty for the first page
+   */
+  public Page<T> list(String namePrefix, int pageSize, String pageToken) {
+    if (pageSize < 0) {
+      throw BrokerException.of(
+          Reason.INVALID_FIELD_VALUE,
+          "page_size must not be negative",
+          "field", "page_size", "value", pageSize);
+    }
+    int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+    String after = PageTokens.decode(pageToken);
+    Map<String, BoundedQueue<T>> view =
+        after == null
+            ? queues.tailMap(namePrefix, true)
+            : queues.tailMap(after.compareTo(namePrefix) >= 0 ? after : namePrefix, false);
+    List<BoundedQueue<T>> out = new ArrayList<>(Math.min(size, 64));
+    String last = null;
+    boolean more = false;
+    for (Map.Entry<String, BoundedQueue<T>> e : view.entrySet()) {
+      if (!e.getKey().startsWith(namePrefix)) {
+        break;
+      }
+      if (out.size() == size) {
+        more = true;
+        break;
+      }
+      out.add(e.getValue());
+      last = e.getKey();
+    }
+    return new Page<>(out, more ? PageTokens.encode(last) : "");
+  }
+
+  /** The result of {@link #delete}. */
+  public record Deleted(boolean deleted, long discardedItems) {}
+
+  /**
+   * Deletes queue {@code name}.
+   *
+   * @throws BrokerException {@link Reason#QUEUE_NOT_FOUND} (unless {@code allowMissing}), {@link
+   *     Reason#UID_MISMATCH}, {@link Reason#QUEUE_NOT_EMPTY} and {@link Reason#QUEUE_IN_USE}
+   *     (without {@code force})
+   */
+  public synchronized Deleted delete(
+      String name, String expectedUid, boolean force, boolean allowMissing) {
+    BoundedQueue<T> queue;
+    try {
+      queue = get(name, expectedUid);
+    } catch (BrokerException e) {
+      if (allowMissing && e.reason() == Reason.QUEUE_NOT_FOUND) {
+        return new Deleted(false, 0);
+      }
+      throw e;
+    }
+    if (!force) {
+      queue.checkDeletable();
+    }
+    queues.remove(name, queue);
+    Runnable binding = ephemeralBindings.remove(queue.uid());
+    if (binding != null) {
+      binding.run();
+    }
+    long discarded =
+        queue.close(
+            BrokerException.of(
+                Reason.OBJECT_DELETED, "queue " + name + " was deleted", "name", name),
+            true);
+    return new Deleted(true, discarded);
+  }
+
+  /** How many queues exist. */
+  public int size() {
+    return queues.size();
+  }
+
+  /**
+   * Ends every parked call and bound stream with {@link Reason#SERVER_SHUTTING_DOWN} and refuses
+   * new work. No item is handed over afterwards.
+   */
+  public void shutdown() {
+    List<BoundedQueue<T>> all;
+    synchronized (this) {
+      shutdown = true;
+      all = new ArrayList<>(queues.values());
+    }
+    for (BoundedQueue<T> q : all) {
+      q.close(BrokerException.shuttingDown(), false);
+    }
+  }
+
+  private static BrokerException notFound(String name) {
+    return BrokerException.of(
+        Reason.QUEUE_NOT_FOUND, "queue " + name + " does not exist", "queue", name);
+  }
+
+  /** Deletes an ephemeral queue when its session ends. */
+  private final class EphemeralOwner implements SessionOwned {
+    private final String name;
+    private final String uid;
+
+    EphemeralOwner(String name, String uid) {
+      this.name = name;
+      this.uid = uid;
+    }
+
+    @Override
+    public void sessionEnded(Session session) {
+      try {
+        delete(name, uid, true, true);
+      } catch (BrokerException e) {
+        // UID_MISMATCH: the queue was deleted and the name re-created by someone else; leave it.
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "ephemeral queue " + name;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.ipcbroker.server.session;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** A client's lease on the broker: a TTL that the client renews, and what it owns meanwhile. */
+public final class Session {
+  private final String id;
+  private final long ttlNanos;
+  private final Instant createTime;
+  private final String clientName;
+  private volatile long expiresAtNanos;
+
+  // Guarded by this. Insertion order, so that release happens in the order things were taken.
+  private final Set<SessionOwned> owned = new LinkedHashSet<>();
+  private boolean ended;
+
+  Session(String id, long ttlNanos, Instant createTime, String clientName, long nowNanos) {
+    this.id = id;
+    this.ttlNanos = ttlNanos;
+    this.createTime = createTime;
+    this.clientName = clientName;
+    this.expiresAtNanos = nowNanos + ttlNanos;
+  }
+
+  /** The session's id. */
+  public String id() {
+    return id;
+  }
+
+  /** The TTL in nanoseconds. */
+  public long ttlNanos() {
+    return ttlNanos;
+  }
+
+  /** When the session was opened. */
+  public Instant createTime() {
+    return createTime;
+  }
+
+  /** The name the client gave, possibly empty. */
+  public String clientName() {
+    return clientName;
+  }
+
+  /** The {@code System.nanoTime()} at which the session expires unless renewed. */
+  public long expiresAtNanos() {
+    return expiresAtNanos;
+  }
+
+  /** Whether the session has ended. */
+  public synchronized boolean isEnded() {
+    return ended;
+  }
+
+  /** Renews the TTL; returns false if the session already ended. */
+  synchronized boolean renew(long nowNanos) {
+    if (ended) {
+      return false;
+    }
+    expiresAtNanos = nowNanos + ttlNanos;
+    return true;
+  }
+
+  /** Adds {@code o} to what the session owns; returns false if the session already ended. */
+  synchronized boolean own(SessionOwned o) {
+    if (ended) {
+      return false;
+    }
+    owned.add(o);
+    return true;
+  }
+
+  /** Removes {@code o} from what the session owns, once it was released by other means. */
+  synchronized void disown(SessionOwned o) {
+    owned.remove(o);
+  }
+
+  /** Marks the session ended; returns what it owned, or null if it had already ended. */
+  synchronized List<SessionOwned> end() {
+    if (ended) {
+      return null;
+    }
+    ended = true;
+    List<SessionOwned> released = new ArrayList<>(owned);
+    owned.clear();
+    return released;
+  }
+
+  /** How many things the session owns now. */
+  public synchronized int ownedCount() {
+    return owned.size();
+  }
+}

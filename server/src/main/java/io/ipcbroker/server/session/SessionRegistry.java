@@ -1,0 +1,199 @@
+package io.ipcbroker.server.session;
+
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Timer;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live sessions. Ends a session on request or when its TTL passes without a renewal, and then
+ * releases everything it owned.
+ */
+public final class SessionRegistry {
+  private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+
+  /** The TTL given when a client asks for none. */
+  public static final double DEFAULT_TTL_SECONDS = 10;
+  /** The shortest TTL accepted. */
+  public static final double MIN_TTL_SECONDS = 0.5;
+  /** The longest TTL accepted. */
+  public static final double MAX_TTL_SECONDS = 3600;
+  /** How often expired sessions are looked for: the precision of expiry. */
+  static final long SWEEP_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final LongSupplier nanoTime;
+  private final String serverId = UUID.randomUUID().toString();
+  private final Timer.Timeout sweeper;
+  private volatile boolean shutdown;
+
+  /** Creates a registry that looks for expired sessions on {@code timer}. */
+  public SessionRegistry(Timer timer) {
+    this(timer, Clock.systemUTC(), System::nanoTime);
+  }
+
+  SessionRegistry(Timer timer, Clock clock, LongSupplier nanoTime) {
+    this.clock = clock;
+    this.nanoTime = nanoTime;
+    this.sweeper = timer.scheduleAtFixedRate(this::sweep, SWEEP_PERIOD_NANOS);
+  }
+
+  /** Identifies this run of the broker. */
+  public String serverId() {
+    return serverId;
+  }
+
+  /**
+   * Opens a session.
+   *
+   * @param ttlSeconds the TTL; 0 means {@link #DEFAULT_TTL_SECONDS}
+   */
+  public Session create(double ttlSeconds, String clientName) {
+    checkNotShutdown();
+    if (ttlSeconds == 0) {
+      ttlSeconds = DEFAULT_TTL_SECONDS;
+    }
+    if (!(ttlSeconds >= MIN_TTL_SECONDS && ttlSeconds <= MAX_TTL_SECONDS)) {
+      throw BrokerException.of(
+          Reason.INVALID_FIELD_VALUE,
+          "ttl_seconds must be 0 (default) or within [" + MIN_TTL_SECONDS + ", " + MAX_TTL_SECONDS
+              + "]",
+          "field", "ttl_seconds", "value", Double.toString(ttlSeconds));
+    }
+    if (clientName.length() > Names.MAX_NAME_LENGTH) {
+      throw BrokerException.of(
+          Reason.INVALID_FIELD_VALUE,
+          "client_name must be at most " + Names.MAX_NAME_LENGTH + " characters",
+          "field", "client_name", "value", Names.abbreviate(clientName));
+    }
+    Session session =
+        new Session(
+            UUID.randomUUID().toString(),
+            (long) (ttlSeconds * 1e9),
+            clock.instant(),
+            clientName,
+            nanoTime.getAsLong());
+    sessions.put(session.id(), session);
+    return session;
+  }
+
+  /**
+   * Returns the live session {@code id}.
+   *
+   * @throws BrokerException {@link Reason#SESSION_NOT_FOUND} if it does not exist, ended or expired
+   */
+  public Session get(String id) {
+    Names.checkRequired("session_id", id);
+    Session session = sessions.get(id);
+    if (session == null || session.isEnded()) {
+      throw notFound(id);
+    }
+    if (session.expiresAtNanos() - nanoTime.getAsLong() < 0) {
+      // The sweeper has not reached it yet; nothing is granted to an expired session.
+      end(session, "expired");
+      throw notFound(id);
+    }
+    return session;
+  }
+
+  /** Renews the TTL of session {@code id} and returns it. */
+  public Session refresh(String id) {
+    Session session = get(id);
+    if (!session.renew(nanoTime.getAsLong())) {
+      throw notFound(id);
+    }
+    return session;
+  }
+
+  /** Ends session {@code id} now and releases what it owned. */
+  public void delete(String id) {
+    end(get(id), "closed");
+  }
+
+  /** Ends {@code session} (if it has not ended) and releases what it owned. */
+  public void end(Session session, String why) {
+    sessions.remove(session.id(), session);
+    List<SessionOwned> released = session.end();
+    if (released == null) {
+      return;
+    }
+    log.debug("session {} ended ({}), releasing {} owned", session.id(), why, released.size());
+    for (SessionOwned o : released) {
+      try {
+        o.sessionEnded(session);
+      } catch (RuntimeException e) {
+        // One faulty release must not keep the others from being released.
+        log.error("releasing {} of session {} failed", o, session.id(), e);
+      }
+    }
+  }
+
+  /**
+   * Makes {@code owned} belong to session {@code id}, so that it is released when the session
+   * ends.
+   *
+   * @throws BrokerException {@link Reason#SESSION_NOT_FOUND} if the session is not live
+   */
+  public Session attach(String id, SessionOwned owned) {
+    Session session = get(id);
+    if (!session.own(owned)) {
+      throw notFound(id);
+    }
+    return session;
+  }
+
+  /** Forgets {@code owned}, which was released by other means. */
+  public void detach(Session session, SessionOwned owned) {
+    if (session != null) {
+      session.disown(owned);
+    }
+  }
+
+  /** How many sessions are live. */
+  public int size() {
+    return sessions.size();
+  }
+
+  /** Converts a monotonic {@link Session#expiresAtNanos()} to wall-clock time. */
+  public java.time.Instant toInstant(long monotonicNanos) {
+    return clock.instant().plusNanos(monotonicNanos - nanoTime.getAsLong());
+  }
+
+  void sweep() {
+    long now = nanoTime.getAsLong();
+    for (Session session : sessions.values()) {
+      if (session.expiresAtNanos() - now < 0) {
+        end(session, "expired");
+      }
+    }
+  }
+
+  /** Stops expiring sessions and refuses new ones; live sessions stay as they are. */
+  public void shutdown() {
+    shutdown = true;
+    sweeper.cancel();
+  }
+
+  private void checkNotShutdown() {
+    if (shutdown) {
+      throw BrokerException.shuttingDown();
+    }
+  }
+
+  private static BrokerException notFound(String id) {
+    return BrokerException.of(
+        Reason.SESSION_NOT_FOUND,
+        "session " + Names.abbreviate(id) + " does not exist, was closed or expired",
+        "session", Names.abbreviate(id));
+  }
+}
