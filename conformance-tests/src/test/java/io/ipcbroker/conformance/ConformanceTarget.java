@@ -1,0 +1,83 @@
+package io.ipcbroker.conformance;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.ipcbroker.server.BrokerConfig;
+import io.ipcbroker.server.BrokerServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The broker under test: the one at {@code -Dipcbroker.target=host:port} (or {@code
+ * IPCBROKER_TARGET}), else one embedded broker per test JVM on a free loopback port.
+ *
+ * <p>The embedded broker is the only use of server classes in this module; every test talks to it
+ * over the network through the generated stubs, exactly as it would to a remote one.
+ */
+public final class ConformanceTarget {
+  private static volatile String address;
+  private static BrokerServer embedded;
+
+  private ConformanceTarget() {}
+
+  /** {@code host:port} of the broker under test, starting the embedded one if needed. */
+  public static synchronized String address() {
+    if (address != null) {
+      return address;
+    }
+    String target = System.getProperty("ipcbroker.target");
+    if (target == null || target.isBlank()) {
+      target = System.getenv("IPCBROKER_TARGET");
+    }
+    if (target != null && !target.isBlank()) {
+      address = target.trim();
+      return address;
+    }
+    try {
+      embedded = new BrokerServer(BrokerConfig.builder().host("127.0.0.1").port(0).build());
+      embedded.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    embedded.shutdown();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
+    address = embedded.address();
+    return address;
+  }
+
+  /** Whether the broker under test is the embedded one (tests that need its JVM assume this). */
+  public static boolean isEmbedded() {
+    address();
+    return embedded != null;
+  }
+
+  /**
+   * A new plaintext channel to the broker under test. Each channel is one client connection: use
+   * separate channels where the scenario has separate processes. Close it with {@link #close}.
+   */
+  public static ManagedChannel newChannel() {
+    return NettyChannelBuilder.forTarget(address())
+        .usePlaintext()
+        .maxInboundMessageSize(64 << 20)
+        .build();
+  }
+
+  /** Shuts {@code channel} down and waits briefly. */
+  public static void close(ManagedChannel channel) {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
