@@ -8,4 +8,6 @@ public enum PutOutcome {
   FULL,
   /** The broker ended the producer; only a prefix (maybe empty) was enqueued. */
   ABORTED,
+  /** The client revoked the frame; only a prefix (maybe empty) was enqueued. */
+  REVOKED,
 }

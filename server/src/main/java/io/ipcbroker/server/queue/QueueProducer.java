@@ -163,17 +163,44 @@ public final class QueueProducer<T> implements SessionOwned {
   }
 
   private void timedOut(Frame frame) {
+    end(frame, PutOutcome.FULL);
+  }
+
+  /**
+   * Revokes a waiting frame: it is answered {@code REVOKED} with what it enqueued so far. Does
+   * nothing if the frame was already answered or never existed.
+   */
+  public void revoke(long putId) {
+    Frame frame = null;
+    queue.lock.lock();
+    try {
+      for (Frame f : pending) {
+        if (f.id == putId) {
+          frame = f;
+          break;
+        }
+      }
+    } finally {
+      queue.lock.unlock();
+    }
+    if (frame != null) {
+      end(frame, PutOutcome.REVOKED);
+    }
+  }
+
+  private void end(Frame frame, PutOutcome outcome) {
     List<Runnable> done = new ArrayList<>(2);
     queue.lock.lock();
     try {
       if (!pending.remove(frame)) {
         return;
       }
+      frame.timeout.cancel();
       if (frame.parked) {
         queue.putters.remove(frame);
         frame.parked = false;
       }
-      done.add(() -> sink.putDone(frame.id, PutOutcome.FULL, frame.accepted));
+      done.add(() -> sink.putDone(frame.id, outcome, frame.accepted));
       advanceLocked(done);
       queue.dispatchLocked(done);
     } finally {

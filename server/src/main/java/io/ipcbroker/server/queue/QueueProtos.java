@@ -58,6 +58,7 @@ final class QueueProtos {
           case OK -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_OK;
           case FULL -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_FULL;
           case ABORTED -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_ABORTED;
+          case REVOKED -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_REVOKED;
         };
     return PutResult.newBuilder().setPutId(putId).setOutcome(o).setAccepted(accepted).build();
   }

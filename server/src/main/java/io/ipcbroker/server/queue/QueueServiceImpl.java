@@ -225,8 +225,8 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
               new QueueProducer.Sink() {
                 @Override
                 public void putDone(long putId, PutOutcome outcome, int accepted) {
-                  if (outcome == PutOutcome.ABORTED) {
-                    return; // failed() follows with the reason
+                  if (outcome == PutOutcome.ABORTED || outcome == PutOutcome.REVOKED) {
+                    return; // failed() follows with the reason; unary puts are never revoked
                   }
                   sender.send(
                       PutItemResponse.newBuilder()
@@ -484,6 +484,9 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
           p = open(request.getOpen());
         } else if (p == null) {
           throw violation("the first request must carry open");
+        }
+        if (request.getRevokePutId() != 0) {
+          p.revoke(request.getRevokePutId());
         }
         if (request.getPutId() == 0) {
           if (request.getItemsCount() > 0) {
