@@ -1,0 +1,81 @@
+package io.ipcbroker.server.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ipcbroker.v1.ErrorReason;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Keeps the server's {@link Reason} and the contract's {@code ipcbroker.v1.ErrorReason} in step,
+ * and pins the status code of every reason to the one error_reason.proto documents.
+ */
+@Timeout(60)
+class ReasonTest {
+  // Values of the contract that are never sent as a status (or are protobuf's own).
+  private static final Set<String> NOT_SENT =
+      Set.of("ERROR_REASON_UNSPECIFIED", "QUEUE_EMPTY", "QUEUE_FULL", "UNRECOGNIZED");
+
+  @Test
+  void everyReasonExistsInTheContract() {
+    Set<String> contract =
+        Arrays.stream(ErrorReason.values()).map(Enum::name).collect(Collectors.toSet());
+    for (Reason r : Reason.values()) {
+      assertThat(contract).as("ErrorReason has %s", r).contains(r.name());
+    }
+  }
+
+  @Test
+  void everySentContractValueExistsAsReason() {
+    Set<String> server =
+        Arrays.stream(Reason.values()).map(Enum::name).collect(Collectors.toSet());
+    for (ErrorReason r : ErrorReason.values()) {
+      if (NOT_SENT.contains(r.name())) {
+        continue;
+      }
+      assertThat(server).as("Reason has %s", r).contains(r.name());
+    }
+  }
+
+  @Test
+  void notSentValuesAreNotReasons() {
+    for (Reason r : Reason.values()) {
+      assertThat(NOT_SENT).doesNotContain(r.name());
+    }
+  }
+
+  @Test
+  void codesAreTheDocumentedOnes() {
+    // As written next to each value in error_reason.proto.
+    Map<Reason, ErrorCode> documented =
+        Map.ofEntries(
+            Map.entry(Reason.INVALID_NAME, ErrorCode.INVALID_ARGUMENT),
+            Map.entry(Reason.INVALID_TIMEOUT, ErrorCode.INVALID_ARGUMENT),
+            Map.entry(Reason.FIELD_REQUIRED, ErrorCode.INVALID_ARGUMENT),
+            Map.entry(Reason.INVALID_FIELD_VALUE, ErrorCode.INVALID_ARGUMENT),
+            Map.entry(Reason.ITEM_TOO_LARGE, ErrorCode.INVALID_ARGUMENT),
+            Map.entry(Reason.STREAM_PROTOCOL_VIOLATION, ErrorCode.INVALID_ARGUMENT),
+            Map.entry(Reason.SESSION_NOT_FOUND, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.QUEUE_NOT_FOUND, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.UID_MISMATCH, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.OBJECT_DELETED, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.DELIVERY_NOT_FOUND, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.QUEUE_ALREADY_EXISTS, ErrorCode.ALREADY_EXISTS),
+            Map.entry(Reason.CONFIG_MISMATCH, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.QUEUE_NOT_EMPTY, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.QUEUE_IN_USE, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.TASK_DONE_TOO_MANY_TIMES, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.QUEUE_NOT_JOINABLE, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.LIMIT_EXCEEDED, ErrorCode.RESOURCE_EXHAUSTED),
+            Map.entry(Reason.SERVER_SHUTTING_DOWN, ErrorCode.UNAVAILABLE));
+    assertThat(documented.keySet()).isEqualTo(EnumSet.allOf(Reason.class));
+    for (Reason r : Reason.values()) {
+      assertThat(r.code()).as("code of %s", r).isEqualTo(documented.get(r));
+    }
+  }
+}
