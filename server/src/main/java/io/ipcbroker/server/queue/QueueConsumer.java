@@ -101,6 +101,9 @@ public final class QueueConsumer<T> implements SessionOwned {
       // line.
       if (!queue.items.isEmpty()) {
         deliverLocked(pull, done);
+        // The items taken made room: parked putters move in now, or they would stay parked
+        // (and later getters would park) with room in the queue.
+        queue.dispatchLocked(done);
       } else if (wait.isNoWait()) {
         done.add(() -> sink.pullDone(pullId, PullOutcome.EMPTY, List.of()));
       } else {
