@@ -1,0 +1,86 @@
+package io.ipcbroker.client;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
+import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** The one place where gRPC failures become the SDK's typed exceptions. */
+final class Errors {
+  private Errors() {}
+
+  /** Translates any failure of a call into an {@link IpcBrokerException}. */
+  static IpcBrokerException translate(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof IpcBrokerException e) {
+      return e;
+    }
+    if (t instanceof CancellationException) {
+      return new IpcBrokerException(
+          IpcBrokerException.Code.CANCELLED, "", "the operation was cancelled", Map.of(), t);
+    }
+    Status status = Status.fromThrowable(t);
+    IpcBrokerException.Code code = IpcBrokerException.Code.valueOf(status.getCode().name());
+    String reason = "";
+    Map<String, String> metadata = Map.of();
+    com.google.rpc.Status details = StatusProto.fromThrowable(t);
+    if (details != null) {
+      for (Any any : details.getDetailsList()) {
+        if (any.is(ErrorInfo.class)) {
+          try {
+            ErrorInfo info = any.unpack(ErrorInfo.class);
+            reason = info.getReason();
+            metadata = info.getMetadataMap();
+          } catch (InvalidProtocolBufferException ignored) {
+            // A malformed detail: keep the status code, without a reason.
+          }
+          break;
+        }
+      }
+    }
+    if (reason.isEmpty() && code == IpcBrokerException.Code.UNAVAILABLE) {
+      reason = IpcBrokerException.BROKER_UNREACHABLE;
+    }
+    String message = status.getDescription() != null ? status.getDescription() : code.name();
+    return new IpcBrokerException(code, reason, message, metadata, t);
+  }
+
+  /** The exception for a wait cut short by an interrupt; restores the interrupt flag. */
+  static IpcBrokerException interrupted(InterruptedException e) {
+    Thread.currentThread().interrupt();
+    return new IpcBrokerException(
+        IpcBrokerException.Code.CANCELLED,
+        IpcBrokerException.INTERRUPTED,
+        "interrupted while waiting",
+        Map.of(),
+        e);
+  }
+
+  /** The exception for an operation on a closed client or handle. */
+  static IpcBrokerException closed() {
+    return new IpcBrokerException(
+        IpcBrokerException.Code.CANCELLED,
+        IpcBrokerException.CLIENT_CLOSED,
+        "the ipcbroker client was closed",
+        Map.of(),
+        null);
+  }
+
+  /** The exception for a broker that let a wait run far past its timeout. */
+  static IpcBrokerException unresponsive(String what) {
+    return new IpcBrokerException(
+        IpcBrokerException.Code.UNAVAILABLE,
+        IpcBrokerException.BROKER_UNRESPONSIVE,
+        "the broker did not answer " + what + " in time",
+        Map.of(),
+        null);
+  }
+}
