@@ -386,6 +386,12 @@ public final class BoundedQueue<T> {
    * getters, then parked putters' items into the room that opened, and again.
    */
   void dispatchLocked(List<Runnable> done) {
+    if (closedBy != null) {
+      // Ended (deleted or shutting down): nothing is handed over any more. Without this, ending
+      // the consumers one by one would deliver one consumer's returned items to another's
+      // parked pull, and let parked putters fill the room that discarding the items opened.
+      return;
+    }
     boolean progress = true;
     while (progress) {
       progress = false;

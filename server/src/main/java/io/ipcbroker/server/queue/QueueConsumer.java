@@ -309,6 +309,8 @@ public final class QueueConsumer<T> implements SessionOwned {
     }
     closeLocked(false, done);
     done.add(() -> sink.failed(e));
+    // Also when the queue ends it (delete, shutdown): the session must not keep a dead consumer.
+    done.add(this::detachSession);
   }
 
   private void closeLocked(boolean answerPending, List<Runnable> done) {

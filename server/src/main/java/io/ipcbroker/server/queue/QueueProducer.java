@@ -294,6 +294,8 @@ public final class QueueProducer<T> implements SessionOwned {
     pending.clear();
     closeLocked();
     done.add(() -> sink.failed(e));
+    // Also when the queue ends it (delete, shutdown): the session must not keep a dead producer.
+    done.add(this::detachSession);
   }
 
   private void closeLocked() {
