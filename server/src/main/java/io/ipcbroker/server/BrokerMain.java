@@ -75,9 +75,7 @@ public final class BrokerMain {
     // Handle the signals ourselves rather than in a shutdown hook, so that a graceful stop ends
     // the process with status 0 (a hook would leave the JVM's 128+signal). Installed before the
     // server starts, so that a signal during start-up is graceful too.
-    for (String name : new String[] {"TERM", "INT"}) {
-      Signal.handle(new Signal(name), s -> new Thread(stop, "ipcbroker-shutdown").start());
-    }
+    handleSignals(stop);
     try {
       if (!broker.start()) {
         exitAfter(stopped); // a signal arrived while starting; the broker never served
@@ -97,6 +95,12 @@ public final class BrokerMain {
     out.flush();
 
     exitAfter(stopped);
+  }
+
+  private static void handleSignals(Runnable stop) {
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), s -> new Thread(stop, "ipcbroker-shutdown").start());
+    }
   }
 
   private static void exitAfter(CountDownLatch stopped) throws InterruptedException {
