@@ -1,7 +1,5 @@
 package io.ipcbroker.client;
 
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.ipcbroker.v1.ConsumeRequest;
 import io.ipcbroker.v1.ConsumeResponse;
 import io.ipcbroker.v1.Delivery;
@@ -9,13 +7,7 @@ import io.ipcbroker.v1.Pull;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -29,14 +21,9 @@ import java.util.function.Function;
  *
  * @param <T> the decoded item type
  */
-final class ConsumerStream<T> {
+final class ConsumerStream<T> extends ClientStream<ConsumeRequest, ConsumeResponse, T> {
   private final String queue;
   private final Function<Delivery, T> decoder;
-  private final Map<Long, CompletableFuture<T>> pending = new ConcurrentHashMap<>();
-  private final CompletableFuture<Void> ended = new CompletableFuture<>();
-  private ClientCallStreamObserver<ConsumeRequest> requests; // sends guarded by this
-  private long lastPullId; // guarded by this
-  private volatile IpcBrokerException failure;
 
   ConsumerStream(
       QueueServiceGrpc.QueueServiceStub stub,
@@ -46,17 +33,12 @@ final class ConsumerStream<T> {
       Function<Delivery, T> decoder) {
     this.queue = queue;
     this.decoder = decoder;
-    stub.consume(new Responses());
+    stub.consume(this);
     send(
         ConsumeRequest.newBuilder()
             .setOpen(
                 StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
             .build());
-  }
-
-  /** Whether the stream still works; a dead one is replaced by the handle. */
-  boolean isAlive() {
-    return failure == null && !ended.isDone();
   }
 
   /** A pending get: its pull id and the future the item will complete. */
@@ -69,30 +51,25 @@ final class ConsumerStream<T> {
    */
   Get<T> get(boolean nowait, Double timeoutSeconds) {
     CompletableFuture<T> future = new CompletableFuture<>();
-    long id;
-    synchronized (this) {
-      IpcBrokerException f = failure;
-      if (f != null) {
-        throw f;
-      }
-      id = ++lastPullId;
-      pending.put(id, future);
-      Pull.Builder pull = Pull.newBuilder().setPullId(id).setMaxItems(1).setNowait(nowait);
-      if (timeoutSeconds != null) {
-        pull.setTimeoutSeconds(timeoutSeconds);
-      }
-      requests.onNext(ConsumeRequest.newBuilder().setPull(pull).build());
-    }
-    long pullId = id;
-    // A caller that cancels the future gives the get up: revoke it on the broker, so that it does
-    // not keep waiting; an item that crosses the revoke is nacked by the handler.
+    long pullId =
+        start(
+            future,
+            id -> {
+              Pull.Builder pull = Pull.newBuilder().setPullId(id).setMaxItems(1).setNowait(nowait);
+              if (timeoutSeconds != null) {
+                pull.setTimeoutSeconds(timeoutSeconds);
+              }
+              return ConsumeRequest.newBuilder().setPull(pull).build();
+            });
+    // A caller that cancels the future gives the get up: revoke it on the broker so that it stops
+    // waiting; an item that crosses the revoke is nacked by the handler.
     future.whenComplete(
         (v, t) -> {
           if (t != null && pending.containsKey(pullId)) {
-            revoke(pullId);
+            send(ConsumeRequest.newBuilder().setRevokePullId(pullId).build());
           }
         });
-    return new Get<>(id, future);
+    return new Get<>(pullId, future);
   }
 
   /**
@@ -101,57 +78,18 @@ final class ConsumerStream<T> {
    */
   T giveUp(Get<T> get, IpcBrokerException why) {
     if (get.future().completeExceptionally(why)) {
-      return null; // the handler will nack whatever crosses the revoke
+      return null; // the handler nacks whatever crosses the revoke
     }
     return get.future().getNow(null);
   }
 
-  private void revoke(long pullId) {
-    send(ConsumeRequest.newBuilder().setRevokePullId(pullId).build());
-  }
-
-  private synchronized void send(ConsumeRequest request) {
-    if (ended.isDone()) {
+  @Override
+  public void onNext(ConsumeResponse response) {
+    if (!response.hasPullResult()) {
       return;
     }
-    requests.onNext(request);
-  }
-
-  /**
-   * Half-closes the stream and waits up to {@code max} for the broker to end it (it answers
-   * pending pulls and takes back what was not acked), then cancels as a last resort. A bare
-   * cancel right after an ack could drop that ack; half-closing first never does.
-   */
-  void close(Duration max) {
-    synchronized (this) {
-      if (failure == null) {
-        failure = Errors.closed();
-      }
-      if (!ended.isDone()) {
-        requests.onCompleted();
-      }
-    }
-    try {
-      ended.get(max.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      requests.cancel("client closing", null);
-    } catch (Exception e) {
-      requests.cancel("client closing", null);
-    }
-    failAll(Errors.closed());
-  }
-
-  private void failAll(IpcBrokerException e) {
-    List<CompletableFuture<T>> all = new ArrayList<>(pending.values());
-    pending.clear();
-    for (CompletableFuture<T> f : all) {
-      f.completeExceptionally(e);
-    }
-  }
-
-  private void onResult(PullResult result) {
-    CompletableFuture<T> future = pending.remove(result.getPullId());
+    PullResult result = response.getPullResult();
+    CompletableFuture<T> future = take(result.getPullId());
     switch (result.getOutcome()) {
       case PULL_OUTCOME_DELIVERED -> {
         for (Delivery d : result.getDeliveriesList()) {
@@ -172,25 +110,15 @@ final class ConsumerStream<T> {
   }
 
   private void handOver(CompletableFuture<T> future, Delivery d) {
-    boolean taken;
-    if (future == null) {
-      taken = false;
-    } else {
-      T value;
+    boolean taken = false;
+    if (future != null) {
       try {
-        value = decoder.apply(d);
+        taken = future.complete(decoder.apply(d));
       } catch (ItemDecodeException e) {
         // The exception carries the item to the caller: that counts as handing it over.
         taken = future.completeExceptionally(e);
-        ack(d, taken);
-        return;
       }
-      taken = future.complete(value);
     }
-    ack(d, taken);
-  }
-
-  private void ack(Delivery d, boolean taken) {
     ConsumeRequest.Builder frame = ConsumeRequest.newBuilder();
     if (taken) {
       frame.addAckIds(d.getDeliveryId());
@@ -198,42 +126,5 @@ final class ConsumerStream<T> {
       frame.addNackIds(d.getDeliveryId());
     }
     send(frame.build());
-  }
-
-  private final class Responses implements ClientResponseObserver<ConsumeRequest, ConsumeResponse> {
-    @Override
-    public void beforeStart(ClientCallStreamObserver<ConsumeRequest> stream) {
-      requests = stream;
-    }
-
-    @Override
-    public void onNext(ConsumeResponse response) {
-      if (response.hasPullResult()) {
-        onResult(response.getPullResult());
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      IpcBrokerException e = Errors.translate(t);
-      synchronized (ConsumerStream.this) {
-        if (failure == null) {
-          failure = e;
-        }
-        ended.complete(null);
-      }
-      failAll(e);
-    }
-
-    @Override
-    public void onCompleted() {
-      synchronized (ConsumerStream.this) {
-        if (failure == null) {
-          failure = Errors.closed();
-        }
-        ended.complete(null);
-      }
-      failAll(Errors.closed());
-    }
   }
 }

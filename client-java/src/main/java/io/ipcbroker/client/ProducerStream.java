@@ -1,47 +1,30 @@
 package io.ipcbroker.client;
 
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PutItemsRequest;
 import io.ipcbroker.v1.PutItemsResponse;
 import io.ipcbroker.v1.PutResult;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
- * One {@code PutItems} stream of a queue handle. Frames are applied by the broker in the order
- * they are sent, so one handle's puts keep their order. Each put is one frame whose future
- * completes with its outcome.
+ * One {@code PutItems} stream of a queue handle. The broker applies frames in the order they are
+ * sent, so one handle's puts keep their order. Each put is one frame whose future completes with
+ * its outcome.
  */
-final class ProducerStream {
+final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsResponse, Void> {
   private final String queue;
-  private final Map<Long, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
-  private final CompletableFuture<Void> ended = new CompletableFuture<>();
-  private ClientCallStreamObserver<PutItemsRequest> requests; // sends guarded by this
-  private long lastPutId; // guarded by this
-  private volatile IpcBrokerException failure;
 
   ProducerStream(
       QueueServiceGrpc.QueueServiceStub stub, String queue, String uid, String sessionId) {
     this.queue = queue;
-    stub.putItems(new Responses());
+    stub.putItems(this);
     send(
         PutItemsRequest.newBuilder()
             .setOpen(
                 StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
             .build());
-  }
-
-  boolean isAlive() {
-    return failure == null && !ended.isDone();
   }
 
   /** A pending put: its frame id and the future of its outcome. */
@@ -50,22 +33,18 @@ final class ProducerStream {
   /** Sends one put frame. {@code timeoutSeconds} null waits without limit. */
   Put put(Payload item, boolean nowait, Double timeoutSeconds) {
     CompletableFuture<Void> future = new CompletableFuture<>();
-    long id;
-    synchronized (this) {
-      IpcBrokerException f = failure;
-      if (f != null) {
-        throw f;
-      }
-      id = ++lastPutId;
-      pending.put(id, future);
-      PutItemsRequest.Builder frame =
-          PutItemsRequest.newBuilder().setPutId(id).addItems(item).setNowait(nowait);
-      if (timeoutSeconds != null) {
-        frame.setTimeoutSeconds(timeoutSeconds);
-      }
-      requests.onNext(frame.build());
-    }
-    return new Put(id, future);
+    long putId =
+        start(
+            future,
+            id -> {
+              PutItemsRequest.Builder frame =
+                  PutItemsRequest.newBuilder().setPutId(id).addItems(item).setNowait(nowait);
+              if (timeoutSeconds != null) {
+                frame.setTimeoutSeconds(timeoutSeconds);
+              }
+              return frame.build();
+            });
+    return new Put(putId, future);
   }
 
   /**
@@ -76,43 +55,12 @@ final class ProducerStream {
     send(PutItemsRequest.newBuilder().setRevokePutId(putId).build());
   }
 
-  private synchronized void send(PutItemsRequest request) {
-    if (ended.isDone()) {
+  @Override
+  public void onNext(PutItemsResponse response) {
+    if (!response.hasResult()) {
       return;
     }
-    requests.onNext(request);
-  }
-
-  /** Half-closes (the broker answers every frame first) and waits up to {@code max}. */
-  void close(Duration max) {
-    synchronized (this) {
-      if (failure == null) {
-        failure = Errors.closed();
-      }
-      if (!ended.isDone()) {
-        requests.onCompleted();
-      }
-    }
-    try {
-      ended.get(max.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      requests.cancel("client closing", null);
-    } catch (Exception e) {
-      requests.cancel("client closing", null);
-    }
-    failAll(Errors.closed());
-  }
-
-  private void failAll(IpcBrokerException e) {
-    List<CompletableFuture<Void>> all = new ArrayList<>(pending.values());
-    pending.clear();
-    for (CompletableFuture<Void> f : all) {
-      f.completeExceptionally(e);
-    }
-  }
-
-  private void onResult(PutResult result) {
+    PutResult result = response.getResult();
     switch (result.getOutcome()) {
       case PUT_OUTCOME_OK -> complete(result.getPutId(), null);
       case PUT_OUTCOME_FULL -> complete(result.getPutId(), new QueueFullException(queue));
@@ -124,7 +72,7 @@ final class ProducerStream {
   }
 
   private void complete(long putId, RuntimeException failure) {
-    CompletableFuture<Void> f = pending.remove(putId);
+    CompletableFuture<Void> f = take(putId);
     if (f == null) {
       return;
     }
@@ -141,44 +89,6 @@ final class ProducerStream {
 
     RevokedException() {
       super("put revoked", null, false, false);
-    }
-  }
-
-  private final class Responses
-      implements ClientResponseObserver<PutItemsRequest, PutItemsResponse> {
-    @Override
-    public void beforeStart(ClientCallStreamObserver<PutItemsRequest> stream) {
-      requests = stream;
-    }
-
-    @Override
-    public void onNext(PutItemsResponse response) {
-      if (response.hasResult()) {
-        onResult(response.getResult());
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      IpcBrokerException e = Errors.translate(t);
-      synchronized (ProducerStream.this) {
-        if (failure == null) {
-          failure = e;
-        }
-        ended.complete(null);
-      }
-      failAll(e);
-    }
-
-    @Override
-    public void onCompleted() {
-      synchronized (ProducerStream.this) {
-        if (failure == null) {
-          failure = Errors.closed();
-        }
-        ended.complete(null);
-      }
-      failAll(Errors.closed());
     }
   }
 }
