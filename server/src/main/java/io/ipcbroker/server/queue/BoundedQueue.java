@@ -306,10 +306,25 @@ public final class BoundedQueue<T> {
    * @return how many items, queued or unacknowledged, were discarded
    */
   long close(BrokerException cause, boolean discardItems) {
+    return close(cause, discardItems, false);
+  }
+
+  /**
+   * As {@link #close(BrokerException, boolean)}; with {@code requireIdle} (a delete without force)
+   * it first checks, under the same hold of the lock, that the queue is idle, and otherwise
+   * throws without changing anything. Checking and closing in two lock holds would let a put
+   * answered OK in between be discarded.
+   *
+   * @throws BrokerException {@link Reason#QUEUE_NOT_EMPTY}, {@link Reason#QUEUE_IN_USE}
+   */
+  long close(BrokerException cause, boolean discardItems, boolean requireIdle) {
     List<Runnable> done = new ArrayList<>();
     long discarded = 0;
     lock.lock();
     try {
+      if (requireIdle) {
+        checkDeletableLocked();
+      }
       if (closedBy != null) {
         return 0;
       }
@@ -337,29 +352,24 @@ public final class BoundedQueue<T> {
   }
 
   /**
-   * Checks that a delete without force may go ahead, under the lock so that the answer holds
-   * until {@link #close}. Returns normally if the queue is idle.
+   * Checks that a delete without force may go ahead: the queue holds no items (queued or
+   * unacknowledged) and no parked calls.
    */
-  void checkDeletable() {
-    lock.lock();
-    try {
-      checkOpenLocked();
-      if (!items.isEmpty() || unacked > 0) {
-        throw BrokerException.of(
-            Reason.QUEUE_NOT_EMPTY,
-            "queue " + name + " holds " + items.size() + " items and " + unacked
-                + " unacknowledged deliveries; delete with force to discard them",
-            "queue", name, "size", items.size(), "unacked", unacked);
-      }
-      int waiters = takers.size() + putters.size() + joiners.size();
-      if (waiters > 0) {
-        throw BrokerException.of(
-            Reason.QUEUE_IN_USE,
-            "queue " + name + " has " + waiters + " parked calls; delete with force to end them",
-            "queue", name, "waiters", waiters);
-      }
-    } finally {
-      lock.unlock();
+  private void checkDeletableLocked() {
+    checkOpenLocked();
+    if (!items.isEmpty() || unacked > 0) {
+      throw BrokerException.of(
+          Reason.QUEUE_NOT_EMPTY,
+          "queue " + name + " holds " + items.size() + " items and " + unacked
+              + " unacknowledged deliveries; delete with force to discard them",
+          "queue", name, "size", items.size(), "unacked", unacked);
+    }
+    int waiters = takers.size() + putters.size() + joiners.size();
+    if (waiters > 0) {
+      throw BrokerException.of(
+          Reason.QUEUE_IN_USE,
+          "queue " + name + " has " + waiters + " parked calls; delete with force to end them",
+          "queue", name, "waiters", waiters);
     }
   }
 

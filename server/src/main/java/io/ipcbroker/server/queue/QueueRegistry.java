@@ -200,19 +200,20 @@ public final class QueueRegistry<T> {
       }
       throw e;
     }
-    if (!force) {
-      queue.checkDeletable();
-    }
+    // Without force, the idleness check and the close happen under one hold of the queue's lock
+    // (a put in between would otherwise be discarded after it was answered OK); a refusal throws
+    // before anything changed.
+    long discarded =
+        queue.close(
+            BrokerException.of(
+                Reason.OBJECT_DELETED, "queue " + name + " was deleted", "name", name),
+            true,
+            !force);
     queues.remove(name, queue);
     Runnable binding = ephemeralBindings.remove(queue.uid());
     if (binding != null) {
       binding.run();
     }
-    long discarded =
-        queue.close(
-            BrokerException.of(
-                Reason.OBJECT_DELETED, "queue " + name + " was deleted", "name", name),
-            true);
     return new Deleted(true, discarded);
   }
 
