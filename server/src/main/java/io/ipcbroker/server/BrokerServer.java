@@ -38,6 +38,7 @@ public final class BrokerServer implements AutoCloseable {
   private final ExecutorTimer timer = new ExecutorTimer();
   private final SessionRegistry sessions = new SessionRegistry(timer);
   private final QueueRegistry<Payload> queues;
+  private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ShutdownGate gate = new ShutdownGate();
   private final Server server;
@@ -64,10 +65,9 @@ public final class BrokerServer implements AutoCloseable {
   public BrokerServer(BrokerConfig config, ServerBuilder<?> builder) {
     this.config = config;
     this.queues = new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT);
+    this.sessionService = new SessionServiceImpl(sessions);
     List<BindableService> services =
-        List.of(
-            new SessionServiceImpl(sessions),
-            new QueueServiceImpl(queues, sessions, config.maxItemBytes()));
+        List.of(sessionService, new QueueServiceImpl(queues, sessions, config.maxItemBytes()));
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
       builder.addService(ServerInterceptors.intercept(s, gate));
@@ -147,6 +147,7 @@ public final class BrokerServer implements AutoCloseable {
     gate.close();
     sessions.shutdown();
     queues.shutdown();
+    sessionService.shutdown();
     server.shutdown();
     if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
       log.warn("calls still open after {}; cutting them off", config.shutdownGrace());

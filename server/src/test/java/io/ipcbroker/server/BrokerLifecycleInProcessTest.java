@@ -249,6 +249,23 @@ class BrokerLifecycleInProcessTest {
   }
 
   @Test
+  void shutdownEndsKeepAliveStreamsInsteadOfWaitingOutTheGracePeriod() throws Exception {
+    String id = createSession(10).getSessionId();
+    StreamRecorder<KeepAliveResponse> rec = new StreamRecorder<>();
+    StreamObserver<KeepAliveRequest> req = b.sessionsAsync.keepAlive(rec);
+    req.onNext(KeepAliveRequest.newBuilder().setSessionId(id).build());
+    assertThat(rec.next().getSession().getSessionId()).isEqualTo(id);
+
+    long start = System.nanoTime();
+    b.broker.shutdown();
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertError(rec.awaitError(), Status.Code.UNAVAILABLE, Reason.SERVER_SHUTTING_DOWN);
+    // The grace period is 5 s; an open keep-alive stream must not hold the shutdown that long.
+    assertThat(tookMs).isLessThan(2500);
+  }
+
+  @Test
   void callsAfterShutdownAreRefused() throws Exception {
     b.create("jobs", 0);
     b.put("jobs", "x");

@@ -161,7 +161,9 @@ public final class QueueRegistry<T> {
     Map<String, BoundedQueue<T>> view =
         after == null
             ? queues.tailMap(namePrefix, true)
-            : queues.tailMap(after.compareTo(namePrefix) >= 0 ? after : namePrefix, false);
+            : after.compareTo(namePrefix) >= 0
+                ? queues.tailMap(after, false)
+                : queues.tailMap(namePrefix, true);
     List<BoundedQueue<T>> out = new ArrayList<>(Math.min(size, 64));
     String last = null;
     boolean more = false;

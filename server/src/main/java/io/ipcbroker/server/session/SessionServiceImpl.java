@@ -18,10 +18,15 @@ import io.ipcbroker.v1.KeepAliveResponse;
 import io.ipcbroker.v1.RefreshSessionRequest;
 import io.ipcbroker.v1.RefreshSessionResponse;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Serves {@code ipcbroker.v1.SessionService} from a {@link SessionRegistry}. */
 public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceImplBase {
   private final SessionRegistry sessions;
+  // Open KeepAlive streams, so that shutdown can end them.
+  private final Set<KeepAliveCall> streams = ConcurrentHashMap.newKeySet();
+  private volatile boolean shuttingDown;
 
   /** Serves {@code sessions}. */
   public SessionServiceImpl(SessionRegistry sessions) {
@@ -77,7 +82,22 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         (ServerCallStreamObserver<KeepAliveResponse>) observer;
     KeepAliveCall keepAlive = new KeepAliveCall(new SerializedSender<>(call));
     call.setOnCancelHandler(keepAlive::cancelled);
+    streams.add(keepAlive);
+    if (shuttingDown) {
+      keepAlive.shutDown();
+    }
     return keepAlive;
+  }
+
+  /**
+   * Ends every KeepAlive stream with {@code UNAVAILABLE}/{@code SERVER_SHUTTING_DOWN}, so that
+   * connected clients do not hold a graceful shutdown for its whole grace period.
+   */
+  public void shutdown() {
+    shuttingDown = true;
+    for (KeepAliveCall call : streams) {
+      call.shutDown();
+    }
   }
 
   /** One KeepAlive stream: bound to its session by the first request, and ending it when done. */
@@ -131,6 +151,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
 
     @Override
     public void sessionEnded(Session ended) {
+      streams.remove(this);
       sender.fail(
           BrokerException.of(
               Reason.SESSION_NOT_FOUND,
@@ -138,7 +159,13 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
               "session", ended.id()));
     }
 
+    void shutDown() {
+      streams.remove(this);
+      sender.fail(BrokerException.shuttingDown());
+    }
+
     private void endSession(String why) {
+      streams.remove(this);
       Session s = session;
       if (s != null) {
         s.disown(this);
