@@ -75,9 +75,9 @@ class QueueRaceConformanceTest {
   // Unary gets are slower than stream gets; slower puts keep the queue nearly empty for them.
   private static final long UNARY_MAX_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(6_000);
   // Only catches gross bugs. The raced rate depends on the machine's load: with this mix it was
-  // 4-8% of the items put at load averages of 10-15 on two cores (cancelled gets alone lost 21%),
-  // far above the prototype's 1%, so 5% would make the test flaky.
-  private static final double UNARY_LOSS_SANITY_BOUND = 0.25;
+  // 4-19% of the items put at load averages of 10-18 on two cores (cancelled gets alone lost 21%
+  // at 10), far above the prototype's 1%, so 5% would make the test flaky.
+  private static final double UNARY_LOSS_SANITY_BOUND = 0.5;
 
   private static final long MAX_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(2_000);
   private static final long JOIN_MILLIS = 60_000;
@@ -157,6 +157,7 @@ class QueueRaceConformanceTest {
                 nextItem,
                 STREAM_MAX_ITEMS,
                 MAX_PAUSE_NANOS,
+                sampler::lastSize,
                 random.split());
         producers.add(spawn("p" + i, () -> producer.run(stopProducers::get, end)));
       }
@@ -351,6 +352,7 @@ class QueueRaceConformanceTest {
                 nextItem,
                 UNARY_MAX_ITEMS,
                 UNARY_MAX_PAUSE_NANOS,
+                sampler::lastSize,
                 random.split());
         producers.add(spawn(prefix + "-p" + i, () -> producer.run(() -> false, end)));
       }
@@ -645,6 +647,7 @@ class QueueRaceConformanceTest {
     private final LongAdder empty = new LongAdder();
     private final LongAdder parked = new LongAdder();
     private final AtomicLong maxSize = new AtomicLong();
+    private volatile long lastSize;
 
     QueueSampler(Channel channel, String queue) {
       QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(channel);
@@ -663,6 +666,7 @@ class QueueRaceConformanceTest {
                 parked.increment();
               }
               maxSize.accumulateAndGet(q.getSize(), Math::max);
+              lastSize = q.getSize();
             } catch (RuntimeException e) {
               // A missed sample only blurs the figures.
             }
@@ -687,6 +691,11 @@ class QueueRaceConformanceTest {
 
     long maxSize() {
       return maxSize.get();
+    }
+
+    /** The size at the latest sample. */
+    long lastSize() {
+      return lastSize;
     }
   }
 }

@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs {@link RaceChildConsumer} processes one after another in each of a few slots and SIGKILLs
@@ -41,7 +40,6 @@ final class RaceChildren {
   private final List<Process> started = new ArrayList<>(); // guarded by this
   private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
   private final CountDownLatch stop = new CountDownLatch(1);
-  private final AtomicLong lines = new AtomicLong();
   private final AtomicInteger kills = new AtomicInteger();
 
   RaceChildren(String target, String queue, RaceLedger ledger, SplittableRandom random) {
@@ -161,7 +159,6 @@ final class RaceChildren {
           failures.add(who + " printed a malformed line: " + line);
           continue;
         }
-        lines.incrementAndGet();
         ledger.receipt(
             Long.parseLong(f[1]),
             new RaceLedger.Receipt(
@@ -228,10 +225,6 @@ final class RaceChildren {
 
   int kills() {
     return kills.get();
-  }
-
-  long lines() {
-    return lines.get();
   }
 
   List<String> failures() {

@@ -4,6 +4,7 @@ import io.ipcbroker.v1.Delivery;
 import io.ipcbroker.v1.Payload;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,7 @@ final class RaceLedger {
   void receipt(long id, Receipt r) {
     Item item = items.get(id);
     if (item == null) {
-      unknown.computeIfAbsent(id, k -> new ArrayList<>()).add(r);
+      unknown.computeIfAbsent(id, k -> Collections.synchronizedList(new ArrayList<>())).add(r);
       return;
     }
     synchronized (item) {

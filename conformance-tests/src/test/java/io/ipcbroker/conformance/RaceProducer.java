@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * One producer client of a race: puts uniquely numbered items in frames of 1 to 3 over one {@code
@@ -26,18 +27,22 @@ import java.util.function.BooleanSupplier;
  * marked OK when its frame's answer says it was enqueued.
  */
 final class RaceProducer {
+  static final long BACKLOG = 10;
+
   private final Channel channel;
   private final String queue;
   private final RaceLedger ledger;
   private final AtomicLong nextItem;
   private final long maxItems;
   private final long maxPauseNanos;
+  private final LongSupplier queueSize;
   private final SplittableRandom random;
 
   /**
    * @param nextItem the numbering shared by a phase's producers; items are numbered from 1 and no
    *     producer sends an item numbered above {@code maxItems}
-   * @param maxPauseNanos the longest pause between two frames
+   * @param maxPauseNanos the longest pause between two frames while the queue is nearly empty
+   * @param queueSize a recent sample of the queue's size
    */
   RaceProducer(
       Channel channel,
@@ -46,6 +51,7 @@ final class RaceProducer {
       AtomicLong nextItem,
       long maxItems,
       long maxPauseNanos,
+      LongSupplier queueSize,
       SplittableRandom random) {
     this.channel = channel;
     this.queue = queue;
@@ -53,6 +59,7 @@ final class RaceProducer {
     this.nextItem = nextItem;
     this.maxItems = maxItems;
     this.maxPauseNanos = maxPauseNanos;
+    this.queueSize = queueSize;
     this.random = random;
   }
 
@@ -128,7 +135,8 @@ final class RaceProducer {
         if (r.getOutcome() != PutOutcome.PUT_OUTCOME_OK || r.getAccepted() != n) {
           throw new IllegalStateException("put " + putId + " answered " + r);
         }
-        LockSupport.parkNanos(random.nextLong(maxPauseNanos + 1));
+        long pause = random.nextLong(maxPauseNanos + 1);
+        LockSupport.parkNanos(queueSize.getAsLong() > BACKLOG ? 5 * maxPauseNanos : pause);
       }
       out[0].onCompleted();
       await(ended, "the end of the put stream");
