@@ -57,7 +57,8 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The method follows {@code reference/handover-prototype.md} (race driver, section 5 items
  * 12-13). Only stubs and the network are used, so it runs against any broker given with {@code
- * -Dipcbroker.target}; {@code -Dipcbroker.race.seed} fixes the random choices (not the timing).
+ * -Dipcbroker.target}; the system property {@code ipcbroker.race.seed} fixes the random choices
+ * (not the timing).
  */
 @Timeout(240)
 class QueueRaceConformanceTest {

@@ -194,14 +194,26 @@ final class RaceChildren {
     }
   }
 
-  /** SIGKILLs every child started here that still runs; for the test's finally block. */
+  /**
+   * SIGKILLs every child started here that still runs, and closes its stdin (which makes it halt by
+   * itself should the signal fail); for the test's finally block. Works even when the calling
+   * thread was interrupted (a test timeout), restoring the interrupt afterwards.
+   */
   void killAll() throws InterruptedException, IOException {
     List<Process> all;
     synchronized (this) {
       all = new ArrayList<>(started);
     }
-    for (Process p : all) {
-      killIfAlive(p);
+    boolean interrupted = Thread.interrupted();
+    try {
+      for (Process p : all) {
+        killIfAlive(p);
+        p.getOutputStream().close();
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
