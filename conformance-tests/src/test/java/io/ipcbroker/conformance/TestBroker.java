@@ -1,5 +1,6 @@
 package io.ipcbroker.conformance;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Channel;
@@ -11,6 +12,8 @@ import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
 import io.ipcbroker.v1.DeleteSessionRequest;
 import io.ipcbroker.v1.GetQueueRequest;
+import io.ipcbroker.v1.PutOutcome;
+import io.ipcbroker.v1.PutResult;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueKind;
 import io.ipcbroker.v1.QueueServiceGrpc;
@@ -125,6 +128,25 @@ public final class TestBroker implements AutoCloseable {
               return condition.test(last[0]);
             });
     return last[0];
+  }
+
+  /**
+   * Puts {@code texts} as one non-blocking frame over a fresh {@code PutItems} stream and checks
+   * that all went in.
+   */
+  public void put(String queue, String... texts) {
+    PutClient p = PutClient.open(channel, queue);
+    PutResult r = p.awaitResult(p.put(Items.texts(texts), null, true));
+    assertThat(r.getOutcome()).as("put %s", List.of(texts)).isEqualTo(PutOutcome.PUT_OUTCOME_OK);
+    p.halfCloseAndAwait();
+  }
+
+  /** Takes {@code n} items over a fresh {@code Consume} stream, acking them; returns the texts. */
+  public List<String> take(String queue, int n) {
+    ConsumeClient c = ConsumeClient.open(channel, queue);
+    List<String> texts = c.take(n);
+    c.halfCloseAndAwait();
+    return texts;
   }
 
   /** Opens a session with {@code ttlSeconds} (0: the default) and remembers it for clean-up. */
