@@ -6,8 +6,8 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.ipcbroker.v1.ConsumeRequest;
 import io.ipcbroker.v1.ConsumeResponse;
-import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.Pull;
+import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
@@ -27,9 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A test driver for one {@code Consume} stream on the raw async stub: sends frames, and lets the
  * test wait for the answer to each pull and for the end of the stream.
  *
- * <p>It also keeps a log of everything the broker sent, in order ({@code opened},
- * {@code result:<pull id>:<OUTCOME>}, then {@code completed} or {@code error:<CODE>}), so that
- * tests can check what came before the end of the stream.
+ * <p>It also keeps a log of everything the broker sent, in order ({@code opened}, {@code
+ * result:<pull id>:<OUTCOME>}, then {@code completed} or {@code error:<CODE>}), so that tests can
+ * check what came before the end of the stream.
  */
 public final class ConsumeClient {
   private final AtomicLong pullIds = new AtomicLong();
@@ -59,8 +59,7 @@ public final class ConsumeClient {
     ConsumeClient c = connect(stub);
     c.send(
         ConsumeRequest.newBuilder()
-            .setOpen(
-                StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
+            .setOpen(StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
             .build());
     return c;
   }

@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A test driver for one {@code PutItems} stream on the raw async stub.
  *
- * <p>It keeps a log of everything the broker sent, in order ({@code opened},
- * {@code result:<put id>:<OUTCOME>:<accepted>}, then {@code completed} or {@code error:<CODE>}).
+ * <p>It keeps a log of everything the broker sent, in order ({@code opened}, {@code result:<put
+ * id>:<OUTCOME>:<accepted>}, then {@code completed} or {@code error:<CODE>}).
  */
 public final class PutClient {
   private final AtomicLong putIds = new AtomicLong();
@@ -86,7 +86,11 @@ public final class PutClient {
         } else if (r.hasResult()) {
           PutResult result = r.getResult();
           events.add(
-              "result:" + result.getPutId() + ":" + result.getOutcome() + ":"
+              "result:"
+                  + result.getPutId()
+                  + ":"
+                  + result.getOutcome()
+                  + ":"
                   + result.getAccepted());
           results
               .computeIfAbsent(result.getPutId(), k -> new CompletableFuture<>())

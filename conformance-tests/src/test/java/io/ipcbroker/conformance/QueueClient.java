@@ -12,10 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client process's view of a queue, as Python's {@code Queue} object gives it: {@code put}
- * and {@code get} with {@code block}/{@code timeout}, over either the streaming RPCs (what SDKs
- * use) or the unary ones (what the thinnest clients use). Scenarios written against it run on
- * both paths.
+ * One client process's view of a queue, as Python's {@code Queue} object gives it: {@code put} and
+ * {@code get} with {@code block}/{@code timeout}, over either the streaming RPCs (what SDKs use) or
+ * the unary ones (what the thinnest clients use). Scenarios written against it run on both paths.
  */
 public interface QueueClient extends AutoCloseable {
   /** Which RPCs carry the items. */

@@ -18,7 +18,6 @@ import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.PutItemRequest;
 import io.ipcbroker.v1.PutItemResponse;
 import io.ipcbroker.v1.PutOutcome;
-import io.ipcbroker.v1.PutResult;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueKind;
 import io.ipcbroker.v1.Session;
@@ -33,8 +32,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Queue life cycle: create and create-or-open, exact figures, uids across re-creation, listing
- * and paging, delete with and without force, and ephemeral queues.
+ * Queue life cycle: create and create-or-open, exact figures, uids across re-creation, listing and
+ * paging, delete with and without force, and ephemeral queues.
  */
 @Timeout(60)
 class QueueLifecycleConformanceTest {
@@ -330,7 +329,8 @@ class QueueLifecycleConformanceTest {
     ListQueuesResponse p1 =
         broker
             .queues()
-            .listQueues(ListQueuesRequest.newBuilder().setNamePrefix(prefix).setPageSize(2).build());
+            .listQueues(
+                ListQueuesRequest.newBuilder().setNamePrefix(prefix).setPageSize(2).build());
     assertThat(names(p1)).containsExactly(prefix + "a", prefix + "b");
     assertThat(p1.getNextPageToken()).isNotEmpty();
 
@@ -397,9 +397,7 @@ class QueueLifecycleConformanceTest {
         Code.INVALID_ARGUMENT,
         "INVALID_FIELD_VALUE",
         () ->
-            broker
-                .queues()
-                .listQueues(ListQueuesRequest.newBuilder().setPageToken(token).build()));
+            broker.queues().listQueues(ListQueuesRequest.newBuilder().setPageToken(token).build()));
   }
 
   @Test
@@ -506,7 +504,8 @@ class QueueLifecycleConformanceTest {
         Code.NOT_FOUND,
         "QUEUE_NOT_FOUND",
         () -> delete(DeleteQueueRequest.newBuilder().setName(name)));
-    DeleteQueueResponse r = delete(DeleteQueueRequest.newBuilder().setName(name).setAllowMissing(true));
+    DeleteQueueResponse r =
+        delete(DeleteQueueRequest.newBuilder().setName(name).setAllowMissing(true));
     assertThat(r.getDeleted()).isFalse();
     assertThat(r.getDiscardedItems()).isZero();
   }
@@ -545,7 +544,10 @@ class QueueLifecycleConformanceTest {
     assertThat(q.getOwnerSessionId()).isEqualTo(session.getSessionId());
     // Without ephemeral the session id is ignored.
     Queue d =
-        create(CreateQueueRequest.newBuilder().setName(durable).setSessionId(session.getSessionId()))
+        create(
+                CreateQueueRequest.newBuilder()
+                    .setName(durable)
+                    .setSessionId(session.getSessionId()))
             .getQueue();
     assertThat(d.getOwnerSessionId()).isEmpty();
     broker.put(ephemeral, "dropped");

@@ -11,6 +11,7 @@ import java.time.Duration;
 public final class Timing {
   /** How much earlier than asked a wait may end (clock granularity). */
   public static final Duration EARLY = Duration.ofMillis(15);
+
   /** How much later than asked a wait may end (scheduling, GC, a loaded 2-core machine). */
   public static final Duration LATE = Duration.ofMillis(250);
 

@@ -10,8 +10,8 @@ public final class Unary {
   private Unary() {}
 
   /**
-   * Starts a unary call and returns its response as a future, for example {@code
-   * Unary.call(o -> stub.getItem(request, o))}.
+   * Starts a unary call and returns its response as a future, for example {@code Unary.call(o ->
+   * stub.getItem(request, o))}.
    */
   public static <T> CompletableFuture<T> call(Consumer<StreamObserver<T>> call) {
     CompletableFuture<T> future = new CompletableFuture<>();
