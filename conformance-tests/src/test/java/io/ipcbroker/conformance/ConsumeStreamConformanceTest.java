@@ -8,6 +8,7 @@ import io.ipcbroker.v1.Delivery;
 import io.ipcbroker.v1.Pull;
 import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.PullResult;
+import io.ipcbroker.v1.PutOutcome;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
@@ -199,6 +200,41 @@ class ConsumeStreamConformanceTest {
     c.ack(d.getDeliveryId());
     c.halfCloseAndAwait();
     assertThat(broker.getQueue(name).getSize()).isZero();
+  }
+
+  @Test
+  void revokeRacingAPutNeitherLosesNorDuplicatesTheItem() {
+    String name = broker.createQueue("consume-revoke-race", 0);
+    ConsumeClient c = consumer(name);
+    PutClient producer = PutClient.open(broker.newChannel(), name);
+    int delivered = 0;
+    int revoked = 0;
+    for (int i = 0; i < 50; i++) {
+      String item = "item-" + i;
+      // The put (another connection) and the revoke race for the parked pull.
+      long pull = c.pull(1, null, false);
+      long put = producer.put(Items.texts(item), null, false);
+      c.revoke(pull);
+      PullResult r = c.awaitResult(pull);
+      assertThat(producer.awaitResult(put).getOutcome()).isEqualTo(PutOutcome.PUT_OUTCOME_OK);
+      if (r.getOutcome() == PullOutcome.PULL_OUTCOME_DELIVERED) {
+        delivered++;
+        assertThat(Items.texts(r)).containsExactly(item);
+        c.ack(Items.ids(r));
+      } else {
+        // REVOKED: nothing was handed over, so the item waits in the queue.
+        revoked++;
+        assertThat(r.getOutcome()).isEqualTo(PullOutcome.PULL_OUTCOME_REVOKED);
+        PullResult queued = c.getNowait();
+        assertThat(Items.texts(queued)).containsExactly(item);
+        c.ack(Items.ids(queued));
+      }
+    }
+    assertThat(delivered + revoked).isEqualTo(50);
+    c.halfCloseAndAwait();
+    Queue q = broker.getQueue(name);
+    assertThat(q.getSize()).isZero();
+    assertThat(q.getUnacked()).isZero();
   }
 
   @Test
