@@ -230,6 +230,18 @@ class SessionConformanceTest {
   }
 
   @Test
+  void keepAliveStreamThatFallsSilentEndsWithSessionNotFoundOnceTheTtlPasses() {
+    Session s = broker.createSession(1);
+    KeepAliveClient keepAlive = KeepAliveClient.start(broker.newChannel());
+    long t0 = Timing.start();
+    keepAlive.send(s.getSessionId());
+
+    Rpc.assertStatus(keepAlive.awaitError(), Code.NOT_FOUND, "SESSION_NOT_FOUND");
+    assertThat(Timing.since(t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(1).minus(Timing.EARLY));
+    assertThat(gone(s.getSessionId())).isTrue();
+  }
+
+  @Test
   void cancellingTheKeepAliveStreamEndsTheSession() {
     Session s = broker.createSession(0); // 10 s: only the cancel can end it within the wait
     KeepAliveClient keepAlive = KeepAliveClient.start(broker.newChannel());
