@@ -2,6 +2,7 @@ package io.ipcbroker.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Status;
 import io.grpc.Status.Code;
 import io.ipcbroker.v1.ConsumeRequest;
 import io.ipcbroker.v1.Delivery;
@@ -13,6 +14,7 @@ import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -282,6 +284,26 @@ class ConsumeStreamConformanceTest {
     assertThat(r.getDeliveries(0).getRedelivered()).isTrue();
     assertThat(r.getDeliveries(0).getDeliveryCount()).isEqualTo(2);
     assertThat(r.getDeliveries(1).getRedelivered()).isFalse();
+  }
+
+  @Test
+  void endOfTheStreamByItsDeadlineReturnsUnackedItems() {
+    String name = broker.createQueue("consume-deadline", 0);
+    broker.put(name, "a");
+    ConsumeClient c =
+        ConsumeClient.start(
+            QueueServiceGrpc.newStub(broker.channel())
+                .withDeadlineAfter(300, TimeUnit.MILLISECONDS),
+            name,
+            "",
+            "");
+    delivered(c.getNowait(), "a");
+
+    assertThat(Status.fromThrowable(c.awaitError()).getCode())
+        .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    broker.awaitQueue(name, q -> q.getSize() == 1 && q.getUnacked() == 0);
+    ConsumeClient next = consumer(name);
+    assertThat(next.getNowait().getDeliveries(0).getRedelivered()).isTrue();
   }
 
   @Test

@@ -2,11 +2,15 @@ package io.ipcbroker.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.ipcbroker.conformance.QueueClient.Api;
 import io.ipcbroker.conformance.QueueClient.Got;
 import io.ipcbroker.v1.GetItemRequest;
 import io.ipcbroker.v1.GetItemResponse;
+import io.ipcbroker.v1.JoinQueueRequest;
+import io.ipcbroker.v1.JoinQueueResponse;
 import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.PutItemRequest;
@@ -15,6 +19,7 @@ import io.ipcbroker.v1.PutOutcome;
 import io.ipcbroker.v1.PutResult;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -206,6 +211,55 @@ class QueueWaitingConformanceTest {
     assertEndedJustBeforeTheDeadline(t0);
     assertThat(r.getOutcome()).isEqualTo(PutOutcome.PUT_OUTCOME_FULL);
     assertThat(r.getAccepted()).isZero();
+  }
+
+  @Test
+  void cancelledParkedUnaryCallsLeaveTheQueueAndTakeOrPutNothing() {
+    String empty = broker.createQueue("wait-cancel-get", 0);
+    String full = fullQueue();
+    String joinable = broker.createJoinableQueue("wait-cancel-join", 0);
+    broker.put(joinable, "task");
+    ManagedChannel channel = broker.newChannel();
+    QueueServiceGrpc.QueueServiceStub stub = TestBroker.queuesAsync(channel);
+    Context.CancellableContext context = Context.current().withCancellation();
+    List<CompletableFuture<?>> calls = new ArrayList<>();
+    context.run(
+        () -> {
+          calls.add(
+              Unary.<GetItemResponse>call(
+                  o -> stub.getItem(GetItemRequest.newBuilder().setQueue(empty).build(), o)));
+          calls.add(
+              Unary.<PutItemResponse>call(
+                  o ->
+                      stub.putItem(
+                          PutItemRequest.newBuilder()
+                              .setQueue(full)
+                              .setItem(Items.text("never"))
+                              .build(),
+                          o)));
+          calls.add(
+              Unary.<JoinQueueResponse>call(
+                  o ->
+                      stub.joinQueue(JoinQueueRequest.newBuilder().setQueue(joinable).build(), o)));
+        });
+    broker.awaitQueue(empty, q -> q.getWaitingGetters() == 1);
+    broker.awaitQueue(full, q -> q.getWaitingPutters() == 1);
+    broker.awaitQueue(joinable, q -> q.getWaitingJoiners() == 1);
+
+    context.cancel(null);
+    for (CompletableFuture<?> call : calls) {
+      assertThat(Status.fromThrowable(Unary.awaitFailure(call)).getCode())
+          .isEqualTo(Status.Code.CANCELLED);
+    }
+    broker.awaitQueue(empty, q -> q.getWaitingGetters() == 0);
+    broker.awaitQueue(full, q -> q.getWaitingPutters() == 0);
+    broker.awaitQueue(joinable, q -> q.getWaitingJoiners() == 0);
+
+    // The cancelled getter takes nothing that comes later, the cancelled putter put nothing.
+    broker.put(empty, "later");
+    assertThat(broker.getQueue(empty).getSize()).isEqualTo(1);
+    assertThat(broker.take(full, 1)).containsExactly("occupant");
+    assertThat(broker.getQueue(full).getSize()).isZero();
   }
 
   @Test
