@@ -1,6 +1,7 @@
 package io.ipcbroker.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.grpc.Status;
 import io.grpc.Status.Code;
@@ -264,10 +265,7 @@ class ConsumeStreamConformanceTest {
     PullResult r = delivered(next.awaitResult(next.pull(3, null, true)), "a", "b", "c");
     assertThat(r.getDeliveriesList())
         .extracting(Delivery::getRedelivered, Delivery::getDeliveryCount)
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(true, 2),
-            org.assertj.core.groups.Tuple.tuple(true, 2),
-            org.assertj.core.groups.Tuple.tuple(false, 1));
+        .containsExactly(tuple(true, 2), tuple(true, 2), tuple(false, 1));
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.ipcbroker.v1.PutOutcome;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.TaskDoneRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -171,7 +172,7 @@ class JoinableQueueConformanceTest {
     assertThat(first).isNotDone();
 
     assertThat(taskDone(name, 1)).isZero();
-    for (CompletableFuture<JoinQueueResponse> join : java.util.List.of(first, second)) {
+    for (CompletableFuture<JoinQueueResponse> join : List.of(first, second)) {
       JoinQueueResponse r = Unary.await(join);
       assertThat(r.getDone()).isTrue();
       assertThat(r.getUnfinishedTasks()).isZero();

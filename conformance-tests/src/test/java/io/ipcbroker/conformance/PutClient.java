@@ -12,11 +12,13 @@ import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -163,8 +165,7 @@ public final class PutClient {
 
   /** Puts each text as its own frame, pipelined, and waits for every answer. */
   public List<PutResult> putEach(String... texts) {
-    List<Long> ids =
-        java.util.Arrays.stream(texts).map(t -> put(List.of(text(t)), null, false)).toList();
+    List<Long> ids = Arrays.stream(texts).map(t -> put(List.of(text(t)), null, false)).toList();
     return ids.stream().map(id -> Futures.get(result(id), Duration.ofSeconds(30))).toList();
   }
 
@@ -200,7 +201,7 @@ public final class PutClient {
   public Throwable awaitError() {
     try {
       ended.get(10, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       return e.getCause();
     } catch (Exception e) {
       throw new AssertionError("stream did not fail in time", e);

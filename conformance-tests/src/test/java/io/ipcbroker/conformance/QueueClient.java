@@ -2,9 +2,11 @@ package io.ipcbroker.conformance;
 
 import io.grpc.Channel;
 import io.ipcbroker.v1.GetItemRequest;
+import io.ipcbroker.v1.GetItemResponse;
 import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.PutItemRequest;
+import io.ipcbroker.v1.PutItemResponse;
 import io.ipcbroker.v1.PutOutcome;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import java.util.List;
@@ -106,7 +108,7 @@ public interface QueueClient extends AutoCloseable {
       if (timeoutSeconds != null) {
         b.setTimeoutSeconds(timeoutSeconds);
       }
-      return Unary.<io.ipcbroker.v1.PutItemResponse>call(o -> stub().putItem(b.build(), o))
+      return Unary.<PutItemResponse>call(o -> stub().putItem(b.build(), o))
           .thenApply(r -> r.getOutcome());
     }
 
@@ -116,7 +118,7 @@ public interface QueueClient extends AutoCloseable {
       if (timeoutSeconds != null) {
         b.setTimeoutSeconds(timeoutSeconds);
       }
-      return Unary.<io.ipcbroker.v1.GetItemResponse>call(o -> stub().getItem(b.build(), o))
+      return Unary.<GetItemResponse>call(o -> stub().getItem(b.build(), o))
           .thenApply(
               r ->
                   new Got(

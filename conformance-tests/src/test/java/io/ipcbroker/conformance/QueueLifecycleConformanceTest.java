@@ -1,6 +1,7 @@
 package io.ipcbroker.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status.Code;
 import io.ipcbroker.v1.ConsumeRequest;
@@ -8,11 +9,13 @@ import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.CreateQueueResponse;
 import io.ipcbroker.v1.DeleteQueueRequest;
 import io.ipcbroker.v1.DeleteQueueResponse;
+import io.ipcbroker.v1.DeleteSessionRequest;
 import io.ipcbroker.v1.GetItemRequest;
 import io.ipcbroker.v1.GetItemResponse;
 import io.ipcbroker.v1.GetQueueRequest;
 import io.ipcbroker.v1.ListQueuesRequest;
 import io.ipcbroker.v1.ListQueuesResponse;
+import io.ipcbroker.v1.Pull;
 import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.PutItemRequest;
@@ -21,6 +24,7 @@ import io.ipcbroker.v1.PutOutcome;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueKind;
 import io.ipcbroker.v1.Session;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -204,14 +208,14 @@ class QueueLifecycleConformanceTest {
     assertFigures(broker.getQueue(name), 1, 3, 0, 0);
 
     // Acks of "a", "b", "c" and a pull in one frame: the pull's answer orders the acks first.
-    long p3 = 3;
+    Pull.Builder p3 = consumer.newPull(1, null, true);
     consumer.send(
         ConsumeRequest.newBuilder()
             .addAckIds(consumer.awaitResult(p1).getDeliveries(0).getDeliveryId())
             .addAllAckIds(bc.getDeliveriesList().stream().map(d -> d.getDeliveryId()).toList())
-            .setPull(consumer.newPull(1, null, true))
+            .setPull(p3)
             .build());
-    assertThat(Items.texts(consumer.awaitResult(p3))).containsExactly("d");
+    assertThat(Items.texts(consumer.awaitResult(p3.getPullId()))).containsExactly("d");
     assertFigures(broker.getQueue(name), 0, 1, 0, 0);
 
     // Half-closing hands the unacked "d" back to the queue.
@@ -557,13 +561,11 @@ class QueueLifecycleConformanceTest {
     broker
         .sessions()
         .deleteSession(
-            io.ipcbroker.v1.DeleteSessionRequest.newBuilder()
-                .setSessionId(session.getSessionId())
-                .build());
+            DeleteSessionRequest.newBuilder().setSessionId(session.getSessionId()).build());
 
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(2))
-        .pollInterval(java.time.Duration.ofMillis(10))
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .pollInterval(Duration.ofMillis(10))
         .untilAsserted(
             () ->
                 Rpc.assertFails(

@@ -1,6 +1,7 @@
 package io.ipcbroker.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -56,7 +58,7 @@ class ServerConformanceTest {
   @Test
   void healthCheckOfAServiceTheBrokerDoesNotServeFailsWithNotFound() {
     StatusRuntimeException e =
-        org.assertj.core.api.Assertions.catchThrowableOfType(
+        catchThrowableOfType(
             StatusRuntimeException.class,
             () ->
                 health()
@@ -66,8 +68,7 @@ class ServerConformanceTest {
   }
 
   /** Sends one request on a reflection stream and returns the first response. */
-  private static <Q, R> R reflect(
-      java.util.function.Function<StreamObserver<R>, StreamObserver<Q>> start, Q request) {
+  private static <Q, R> R reflect(Function<StreamObserver<R>, StreamObserver<Q>> start, Q request) {
     CompletableFuture<R> response = new CompletableFuture<>();
     StreamObserver<Q> requests =
         start.apply(

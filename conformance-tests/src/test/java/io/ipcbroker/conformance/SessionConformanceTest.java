@@ -26,6 +26,7 @@ import io.ipcbroker.v1.Session;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -195,7 +196,7 @@ class SessionConformanceTest {
   @Test
   void refreshSessionKeepsTheSessionAlivePastItsTtl() {
     Session s = broker.createSession(1);
-    List<Session> renewals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Session> renewals = new CopyOnWriteArrayList<>();
     scheduler.scheduleAtFixedRate(
         () -> renewals.add(refresh(s.getSessionId())), 250, 250, TimeUnit.MILLISECONDS);
 

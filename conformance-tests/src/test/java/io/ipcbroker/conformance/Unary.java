@@ -1,5 +1,6 @@
 package io.ipcbroker.conformance;
 
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +46,7 @@ public final class Unary {
     try {
       Object value = Futures.get(future, Duration.ofSeconds(10));
       throw new AssertionError("expected a failure, got " + value);
-    } catch (io.grpc.StatusRuntimeException e) {
+    } catch (StatusRuntimeException e) {
       return e;
     }
   }
