@@ -1,35 +1,53 @@
 package io.ipcbroker.conformance;
 
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.ipcbroker.v1.ConsumeRequest;
 import io.ipcbroker.v1.ConsumeResponse;
 import io.ipcbroker.v1.Pull;
+import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A test driver for one {@code Consume} stream on the raw async stub: sends frames, and lets the
  * test wait for the answer to each pull and for the end of the stream.
+ *
+ * <p>It also keeps a log of everything the broker sent, in order ({@code opened}, {@code
+ * result:<pull id>:<OUTCOME>}, then {@code completed} or {@code error:<CODE>}), so that tests can
+ * check what came before the end of the stream.
  */
 public final class ConsumeClient {
   private final AtomicLong pullIds = new AtomicLong();
   private final Map<Long, CompletableFuture<PullResult>> results = new ConcurrentHashMap<>();
   private final CompletableFuture<Queue> opened = new CompletableFuture<>();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
+  private final List<String> events = new CopyOnWriteArrayList<>();
   private ClientCallStreamObserver<ConsumeRequest> requests;
 
   private ConsumeClient() {}
+
+  /** Starts the call without sending anything (for tests of the stream's protocol). */
+  public static ConsumeClient connect(QueueServiceGrpc.QueueServiceStub stub) {
+    ConsumeClient c = new ConsumeClient();
+    stub.consume(c.observer());
+    return c;
+  }
 
   /** Opens a stream on {@code queue} (optionally in {@code sessionId}) without waiting. */
   public static ConsumeClient start(Channel channel, String queue, String sessionId) {
@@ -39,19 +57,22 @@ public final class ConsumeClient {
   /** Opens a stream with a given stub (for example one with a deadline) without waiting. */
   public static ConsumeClient start(
       QueueServiceGrpc.QueueServiceStub stub, String queue, String uid, String sessionId) {
-    ConsumeClient c = new ConsumeClient();
-    stub.consume(c.observer());
+    ConsumeClient c = connect(stub);
     c.send(
         ConsumeRequest.newBuilder()
-            .setOpen(
-                StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
+            .setOpen(StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
             .build());
     return c;
   }
 
   /** Opens a stream and waits for the broker's {@code opened} answer. */
   public static ConsumeClient open(Channel channel, String queue) {
-    ConsumeClient c = start(channel, queue, "");
+    return open(channel, queue, "");
+  }
+
+  /** Opens a stream in {@code sessionId} and waits for the broker's {@code opened} answer. */
+  public static ConsumeClient open(Channel channel, String queue, String sessionId) {
+    ConsumeClient c = start(channel, queue, sessionId);
     c.awaitOpened();
     return c;
   }
@@ -66,22 +87,28 @@ public final class ConsumeClient {
       @Override
       public void onNext(ConsumeResponse r) {
         if (r.hasOpened()) {
+          events.add("opened");
           opened.complete(r.getOpened());
         } else if (r.hasPullResult()) {
+          PullResult result = r.getPullResult();
+          events.add("result:" + result.getPullId() + ":" + result.getOutcome());
           results
-              .computeIfAbsent(r.getPullResult().getPullId(), k -> new CompletableFuture<>())
-              .complete(r.getPullResult());
+              .computeIfAbsent(result.getPullId(), k -> new CompletableFuture<>())
+              .complete(result);
         }
       }
 
       @Override
       public void onError(Throwable t) {
+        events.add("error:" + Status.fromThrowable(t).getCode());
         opened.completeExceptionally(t);
         ended.completeExceptionally(t);
       }
 
       @Override
       public void onCompleted() {
+        events.add("completed");
+        opened.completeExceptionally(new AssertionError("stream completed before opened"));
         ended.complete(null);
       }
     };
@@ -92,21 +119,36 @@ public final class ConsumeClient {
     requests.onNext(request);
   }
 
+  /** Sends a raw frame holding only {@code pull}. */
+  public void send(Pull.Builder pull) {
+    send(ConsumeRequest.newBuilder().setPull(pull).build());
+  }
+
   /** Waits for {@code opened}; throws the stream's error if it failed instead. */
   public Queue awaitOpened() {
     return Futures.get(opened, Duration.ofSeconds(10));
   }
 
-  /** Sends a pull and returns its id. {@code timeoutSeconds} null means no timeout. */
-  public long pull(int maxItems, Double timeoutSeconds, boolean nowait) {
-    long id = pullIds.incrementAndGet();
-    results.computeIfAbsent(id, k -> new CompletableFuture<>());
-    Pull.Builder pull = Pull.newBuilder().setPullId(id).setMaxItems(maxItems).setNowait(nowait);
+  /** The next pull id this driver would use. */
+  public long nextPullId() {
+    return pullIds.incrementAndGet();
+  }
+
+  /** A pull frame with the next id. {@code timeoutSeconds} null means no timeout. */
+  public Pull.Builder newPull(int maxItems, Double timeoutSeconds, boolean nowait) {
+    Pull.Builder pull =
+        Pull.newBuilder().setPullId(nextPullId()).setMaxItems(maxItems).setNowait(nowait);
     if (timeoutSeconds != null) {
       pull.setTimeoutSeconds(timeoutSeconds);
     }
-    send(ConsumeRequest.newBuilder().setPull(pull).build());
-    return id;
+    return pull;
+  }
+
+  /** Sends a pull and returns its id. {@code timeoutSeconds} null means no timeout. */
+  public long pull(int maxItems, Double timeoutSeconds, boolean nowait) {
+    Pull.Builder pull = newPull(maxItems, timeoutSeconds, nowait);
+    send(pull);
+    return pull.getPullId();
   }
 
   /** The answer to pull {@code id}, as a future. */
@@ -119,11 +161,38 @@ public final class ConsumeClient {
     return Futures.get(result(id), max);
   }
 
+  /** Waits up to 10 s for the answer to pull {@code id}. */
+  public PullResult awaitResult(long id) {
+    return awaitResult(id, Duration.ofSeconds(10));
+  }
+
   /** One blocking get: a pull of one item, waiting for its answer. */
   public PullResult get(Double timeoutSeconds) {
     long id = pull(1, timeoutSeconds, false);
     double wait = timeoutSeconds == null ? 30 : timeoutSeconds + 10;
     return awaitResult(id, Duration.ofMillis((long) (wait * 1000)));
+  }
+
+  /** One {@code get_nowait}: a non-blocking pull of one item. */
+  public PullResult getNowait() {
+    return awaitResult(pull(1, null, true));
+  }
+
+  /**
+   * Takes {@code n} items with blocking pulls, acking each, and returns their texts in the order
+   * they came.
+   */
+  public List<String> take(int n) {
+    List<String> texts = new ArrayList<>(n);
+    while (texts.size() < n) {
+      PullResult r = awaitResult(pull(n - texts.size(), null, false));
+      if (r.getOutcome() != PullOutcome.PULL_OUTCOME_DELIVERED) {
+        throw new AssertionError("expected items, got " + r);
+      }
+      texts.addAll(Items.texts(r));
+      ack(Items.ids(r));
+    }
+    return texts;
   }
 
   /** Acks deliveries. */
@@ -147,11 +216,16 @@ public final class ConsumeClient {
     send(ConsumeRequest.newBuilder().setRevokePullId(pullId).build());
   }
 
-  /** Half-closes and waits for the broker to end the stream. */
-  public void halfCloseAndAwait() {
+  /** Half-closes without waiting. */
+  public void halfClose() {
     synchronized (this) {
       requests.onCompleted();
     }
+  }
+
+  /** Half-closes and waits for the broker to end the stream. */
+  public void halfCloseAndAwait() {
+    halfClose();
     Futures.get(ended, Duration.ofSeconds(10));
   }
 
@@ -165,11 +239,16 @@ public final class ConsumeClient {
     return ended;
   }
 
+  /** What the broker sent so far, in order (see the class comment). */
+  public List<String> events() {
+    return List.copyOf(events);
+  }
+
   /** Waits for the stream to fail and returns its error; fails if it ends otherwise. */
   public Throwable awaitError() {
     try {
       ended.get(10, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       return e.getCause();
     } catch (Exception e) {
       throw new AssertionError("stream did not fail in time", e);

@@ -44,8 +44,8 @@ public final class Rpc {
   }
 
   /**
-   * Asserts that {@code call} fails with {@code code} and reason {@code reason}; returns the
-   * {@code ErrorInfo} for further checks of its metadata.
+   * Asserts that {@code call} fails with {@code code} and reason {@code reason}; returns the {@code
+   * ErrorInfo} for further checks of its metadata.
    */
   public static ErrorInfo assertFails(Status.Code code, String reason, Runnable call) {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);

@@ -407,6 +407,12 @@ public final class BoundedQueue<T> {
       progress = false;
       while (!items.isEmpty() && !takers.isEmpty()) {
         QueueConsumer<T>.Pull pull = first(takers);
+        if (pull.owner().ownerSessionEnded()) {
+          // Its session is ending (and may be handing items back right now): nothing is granted
+          // to it; its own release answers the pull.
+          takers.remove(pull);
+          continue;
+        }
         pull.owner().deliverLocked(pull, done);
         progress = true;
       }

@@ -64,6 +64,12 @@ public final class QueueConsumer<T> implements SessionOwned {
     return session;
   }
 
+  /** Whether the owning session has ended (its release of this consumer may still be coming). */
+  boolean ownerSessionEnded() {
+    Session s = session;
+    return s != null && s.isEnded();
+  }
+
   /**
    * Asks for up to {@code maxItems} items, waiting per {@code wait}. Answers exactly once through
    * the sink, possibly before returning.
