@@ -14,6 +14,14 @@ public interface Timer {
   /** A timeout that never fires, for waits without a limit. */
   Timeout NONE = () -> {};
 
+  /**
+   * The timer's clock in nanoseconds, for deadlines that the core checks itself (a timer can fire
+   * late under load). Only differences between readings mean anything.
+   */
+  default long nanoTime() {
+    return System.nanoTime();
+  }
+
   /** Runs {@code task} once after {@code delayNanos}. */
   Timeout schedule(Runnable task, long delayNanos);
 

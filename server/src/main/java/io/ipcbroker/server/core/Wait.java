@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>a timeout of 0: one try; a positive timeout: at most that long, and never past the
  *       deadline.
  *   <li>a negative, NaN or infinite timeout: {@link Reason#INVALID_TIMEOUT}.
+ *   <li>a call whose deadline already passed: {@link #EXPIRED}, not even one try, since its
+ *       answer cannot reach the client any more (an item handed to it would be lost).
  * </ul>
  *
  * <p>The broker ends a wait a little before the deadline (10% of the time left, at most 20 ms) so
@@ -22,6 +24,8 @@ public final class Wait {
   public static final Wait NO_WAIT = new Wait(0);
   /** No limit at all. */
   public static final Wait FOREVER = new Wait(Long.MAX_VALUE);
+  /** The call's deadline passed before the operation began: answer at once, without a try. */
+  public static final Wait EXPIRED = new Wait(-1);
 
   /** Stands for "the call has no deadline" in {@link #of}. */
   public static final long NO_DEADLINE = Long.MAX_VALUE;
@@ -55,14 +59,17 @@ public final class Wait {
       }
       timeoutNanos = (long) (Math.min(t, MAX_TIMEOUT_SECONDS) * 1e9);
     }
+    if (deadlineRemainingNanos != NO_DEADLINE && deadlineRemainingNanos <= 0) {
+      return EXPIRED;
+    }
     if (nowait || timeoutNanos == 0) {
       return NO_WAIT;
     }
     if (deadlineRemainingNanos != NO_DEADLINE) {
-      long margin = Math.min(MAX_MARGIN_NANOS, Math.max(0, deadlineRemainingNanos) / 10);
+      long margin = Math.min(MAX_MARGIN_NANOS, deadlineRemainingNanos / 10);
       long budget = deadlineRemainingNanos - margin;
       if (budget <= 0) {
-        return NO_WAIT;
+        return EXPIRED;
       }
       timeoutNanos = Math.min(timeoutNanos, budget);
     }
@@ -72,6 +79,11 @@ public final class Wait {
   /** A bounded wait of {@code nanos} (0 is one try). */
   public static Wait ofNanos(long nanos) {
     return nanos <= 0 ? NO_WAIT : new Wait(nanos);
+  }
+
+  /** Whether the call's deadline passed: no try at all. */
+  public boolean isExpired() {
+    return nanos < 0;
   }
 
   /** Whether this is one non-blocking try. */
@@ -84,13 +96,16 @@ public final class Wait {
     return nanos == Long.MAX_VALUE;
   }
 
-  /** The limit in nanoseconds: 0 for no wait, {@link Long#MAX_VALUE} for forever. */
+  /**
+   * The limit in nanoseconds: 0 for no wait, {@link Long#MAX_VALUE} for forever, negative when
+   * expired.
+   */
   public long nanos() {
     return nanos;
   }
 
   @Override
   public String toString() {
-    return isForever() ? "Wait[forever]" : "Wait[" + nanos + "ns]";
+    return isForever() ? "Wait[forever]" : isExpired() ? "Wait[expired]" : "Wait[" + nanos + "ns]";
   }
 }

@@ -218,7 +218,7 @@ public final class BoundedQueue<T> {
       checkOpenLocked();
       checkJoinable();
       long left = unfinished;
-      if (left == 0 || wait.isNoWait()) {
+      if (left == 0 || wait.isNoWait() || wait.isExpired()) {
         done.add(() -> sink.joined(left == 0, left));
       } else {
         Joiner j = new Joiner(sink);
@@ -405,16 +405,13 @@ public final class BoundedQueue<T> {
     boolean progress = true;
     while (progress) {
       progress = false;
+      long now = takers.isEmpty() ? 0 : context.timer().nanoTime();
       while (!items.isEmpty() && !takers.isEmpty()) {
         QueueConsumer<T>.Pull pull = first(takers);
-        if (pull.owner().ownerSessionEnded()) {
-          // Its session is ending (and may be handing items back right now): nothing is granted
-          // to it; its own release answers the pull.
-          takers.remove(pull);
-          continue;
+        if (pull.owner().mayReceiveLocked(pull, now, done)) {
+          pull.owner().deliverLocked(pull, done);
+          progress = true;
         }
-        pull.owner().deliverLocked(pull, done);
-        progress = true;
       }
       while (!putters.isEmpty() && hasRoomLocked()) {
         QueueProducer<T>.Frame frame = first(putters);

@@ -28,6 +28,14 @@ public final class QueueConsumer<T> implements SessionOwned {
 
     /** The broker ended the consumer with {@code e}; nothing more will be sent. */
     void failed(BrokerException e);
+
+    /**
+     * Whether the client is known to be gone (its call was cancelled) even though the consumer
+     * has not been closed yet; such a consumer is passed over at hand-over time.
+     */
+    default boolean isAbandoned() {
+      return false;
+    }
   }
 
   private final BoundedQueue<T> queue;
@@ -64,10 +72,23 @@ public final class QueueConsumer<T> implements SessionOwned {
     return session;
   }
 
-  /** Whether the owning session has ended (its release of this consumer may still be coming). */
-  boolean ownerSessionEnded() {
+  /**
+   * Decides, at hand-over time, whether parked {@code pull} may receive items now. A pull whose
+   * session ended (its release may be handing items back right now) or whose client is gone is
+   * passed over and left to its own release; a pull whose wait is over (its timer is late under
+   * load) is answered {@code EMPTY}. Called by the dispatch loop.
+   */
+  boolean mayReceiveLocked(Pull pull, long now, List<Runnable> done) {
     Session s = session;
-    return s != null && s.isEnded();
+    if ((s != null && s.isEnded()) || sink.isAbandoned()) {
+      queue.takers.remove(pull);
+      return false;
+    }
+    if (now - pull.deadline >= 0) {
+      endPullLocked(pull, PullOutcome.EMPTY, done);
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -102,10 +123,15 @@ public final class QueueConsumer<T> implements SessionOwned {
             "limit", limits.maxPendingPulls());
       }
       lastPullId = pullId;
-      Pull pull = new Pull(pullId, maxItems);
+      Timer timer = queue.context.timer();
+      long deadline = wait.isForever() ? Long.MAX_VALUE : timer.nanoTime() + wait.nanos();
+      Pull pull = new Pull(pullId, maxItems, deadline);
       // Parked getters exist only while the queue is empty, so a pull that finds items is first in
       // line.
-      if (!queue.items.isEmpty()) {
+      if (wait.isExpired()) {
+        // The client's deadline passed: an item handed over now would be lost with the call.
+        done.add(() -> sink.pullDone(pullId, PullOutcome.EMPTY, List.of()));
+      } else if (!queue.items.isEmpty()) {
         deliverLocked(pull, done);
         // The items taken made room: parked putters move in now, or they would stay parked
         // (and later getters would park) with room in the queue.
@@ -116,7 +142,7 @@ public final class QueueConsumer<T> implements SessionOwned {
         pending.put(pullId, pull);
         queue.takers.add(pull);
         if (!wait.isForever()) {
-          pull.timeout = queue.context.timer().schedule(() -> timedOut(pull), wait.nanos());
+          pull.timeout = timer.schedule(() -> timedOut(pull), wait.nanos());
         }
       }
     } finally {
@@ -411,11 +437,14 @@ public final class QueueConsumer<T> implements SessionOwned {
   final class Pull {
     final long id;
     final int maxItems;
+    // On the timer's clock; Long.MAX_VALUE for no limit.
+    final long deadline;
     Timer.Timeout timeout = Timer.NONE;
 
-    Pull(long id, int maxItems) {
+    Pull(long id, int maxItems, long deadline) {
       this.id = id;
       this.maxItems = maxItems;
+      this.deadline = deadline;
     }
 
     QueueConsumer<T> owner() {

@@ -92,7 +92,10 @@ public final class QueueProducer<T> implements SessionOwned {
       }
       lastPutId = putId;
       Frame frame = new Frame(putId, items, wait.isNoWait());
-      if (pending.isEmpty()) {
+      if (wait.isExpired()) {
+        // The client's deadline passed: enqueueing now would be a put whose answer is lost.
+        done.add(() -> sink.putDone(putId, PutOutcome.FULL, 0));
+      } else if (pending.isEmpty()) {
         pending.add(frame);
         advanceLocked(done);
       } else if (frame.nowait) {

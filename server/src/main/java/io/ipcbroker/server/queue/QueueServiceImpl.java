@@ -290,6 +290,11 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
                 public void failed(BrokerException e) {
                   sender.fail(e);
                 }
+
+                @Override
+                public boolean isAbandoned() {
+                  return sender.isCancelled();
+                }
               });
       // Best-effort by design (see the contract): the item is committed once the response was
       // written, and handed back if the call was cancelled before that.
@@ -458,6 +463,11 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
     @Override
     public void failed(BrokerException e) {
       sender.fail(e);
+    }
+
+    @Override
+    public boolean isAbandoned() {
+      return sender.isCancelled();
     }
   }
 

@@ -21,6 +21,11 @@ public final class SerializedSender<R> {
     this.observer = observer;
   }
 
+  /** Whether the client cancelled the call (or it broke); safe from any thread. */
+  public boolean isCancelled() {
+    return observer.isCancelled();
+  }
+
   /** Sends {@code message}; returns false if the call already ended. */
   public synchronized boolean send(R message) {
     if (closed || observer.isCancelled()) {

@@ -90,10 +90,15 @@ class WaitTest {
   }
 
   @Test
-  void deadlineAlreadyPassedIsOneTry() {
-    assertThat(Wait.of(false, null, -5 * MS).isNoWait()).isTrue();
-    assertThat(Wait.of(false, null, 0).isNoWait()).isTrue();
-    assertThat(Wait.of(false, 10.0, -1).isNoWait()).isTrue();
+  void deadlineAlreadyPassedIsNotEvenOneTry() {
+    assertThat(Wait.of(false, null, -5 * MS).isExpired()).isTrue();
+    assertThat(Wait.of(false, null, 0).isExpired()).isTrue();
+    assertThat(Wait.of(false, 10.0, -1).isExpired()).isTrue();
+    // Also for nowait: the answer could not reach the client any more.
+    assertThat(Wait.of(true, null, 0).isExpired()).isTrue();
+    assertThat(Wait.of(true, null, 0).isNoWait()).isFalse();
+    // A little time left is still one try.
+    assertThat(Wait.of(true, null, 5 * MS).isNoWait()).isTrue();
   }
 
   @Test

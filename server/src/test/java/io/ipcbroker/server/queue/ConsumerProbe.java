@@ -8,7 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 /** Records what a {@link QueueConsumer} answers, in the order it answered. */
-final class ConsumerProbe implements QueueConsumer.Sink<String> {
+class ConsumerProbe implements QueueConsumer.Sink<String> {
   /** One answered pull. */
   record Result(long pullId, PullOutcome outcome, List<Delivery<String>> deliveries) {
     List<String> items() {

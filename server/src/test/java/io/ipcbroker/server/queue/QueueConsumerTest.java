@@ -37,6 +37,58 @@ class QueueConsumerTest {
   }
 
   @Test
+  void pullWhoseDeadlinePassedTakesNothingEvenFromAFullQueue() {
+    BoundedQueue<String> q = f.queue("expired", 0);
+    f.put(q, "a");
+    ConsumerProbe probe = new ConsumerProbe();
+    q.newConsumer(probe).pull(1, 1, Wait.EXPIRED);
+    assertThat(probe.result(1).outcome()).isEqualTo(PullOutcome.EMPTY);
+    assertThat(q.info().size()).isEqualTo(1);
+  }
+
+  @Test
+  void parkedPullWhoseWaitIsOverGetsNothingWhenItsTimerIsLate() {
+    BoundedQueue<String> q = f.queue("late", 0);
+    ConsumerProbe late = new ConsumerProbe();
+    ConsumerProbe next = new ConsumerProbe();
+    q.newConsumer(late).pull(1, 1, Wait.ofNanos(10 * 1_000_000L));
+    q.newConsumer(next).pull(1, 1, Wait.FOREVER);
+    // The first pull's 10 ms are over, but its timer has not run (the broker is loaded).
+    f.timer.advanceClockOnly(11 * 1_000_000L);
+
+    f.put(q, "a");
+
+    assertThat(late.result(1).outcome()).isEqualTo(PullOutcome.EMPTY);
+    assertThat(next.result(1).items()).containsExactly("a");
+    f.timer.advanceNanos(0); // the late timer finds the pull answered
+    assertThat(late.results()).hasSize(1);
+  }
+
+  @Test
+  void abandonedConsumerIsPassedOverAtHandOver() {
+    BoundedQueue<String> q = f.queue("abandoned", 0);
+    ConsumerProbe gone =
+        new ConsumerProbe() {
+          @Override
+          public boolean isAbandoned() {
+            return true;
+          }
+        };
+    ConsumerProbe next = new ConsumerProbe();
+    QueueConsumer<String> goneConsumer = q.newConsumer(gone);
+    goneConsumer.pull(1, 1, Wait.FOREVER);
+    q.newConsumer(next).pull(1, 1, Wait.FOREVER);
+
+    f.put(q, "a");
+
+    assertThat(gone.results()).isEmpty();
+    assertThat(next.result(1).items()).containsExactly("a");
+    goneConsumer.close(); // its cancel handler's close finds nothing to hand back
+    assertThat(q.info().size()).isZero();
+    assertThat(q.info().waitingGetters()).isZero();
+  }
+
+  @Test
   void nowaitPullOnEmptyQueueAnswersEmptyAndDoesNotPark() {
     BoundedQueue<String> q = f.queue("empty", 0);
     ConsumerProbe probe = new ConsumerProbe();

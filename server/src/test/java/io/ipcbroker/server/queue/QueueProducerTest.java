@@ -62,6 +62,15 @@ class QueueProducerTest {
   }
 
   @Test
+  void putWhoseDeadlinePassedEnqueuesNothingEvenWithRoom() {
+    BoundedQueue<String> q = f.queue("expired", 0);
+    ProducerProbe probe = new ProducerProbe();
+    q.newProducer(probe).put(1, List.of("a"), Wait.EXPIRED);
+    assertThat(probe.results()).containsExactly(result(1, PutOutcome.FULL, 0));
+    assertThat(q.info().size()).isZero();
+  }
+
+  @Test
   void unboundedQueueTakesEverything() {
     BoundedQueue<String> q = f.queue("unbounded", 0);
     List<String> many = new ArrayList<>();
