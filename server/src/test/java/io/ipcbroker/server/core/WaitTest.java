@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Proves the one timeout rule of blocking calls ({@link Wait#of}): {@code nowait}, unset timeout
- * (forever or the deadline minus a margin of min(20 ms, 10 %)), zero, positive, invalid values and
+ * (forever or the deadline minus a margin of min(50 ms, 10 %)), zero, positive, invalid values and
  * a deadline that already passed.
  */
 @Timeout(60)
@@ -36,18 +36,19 @@ class WaitTest {
   }
 
   @Test
-  void unsetTimeoutWaitsUntilDeadlineMinusTenPercentBelowTwoHundredMillis() {
-    // 10 % of 100 ms is 10 ms, below the 20 ms cap.
+  void unsetTimeoutWaitsUntilDeadlineMinusTenPercentBelowHalfASecond() {
+    // 10 % of 100 ms is 10 ms, below the 50 ms cap.
     assertThat(Wait.of(false, null, 100 * MS).nanos()).isEqualTo(90 * MS);
     assertThat(Wait.of(false, null, 50 * MS).nanos()).isEqualTo(45 * MS);
+    assertThat(Wait.of(false, null, 400 * MS).nanos()).isEqualTo(360 * MS);
   }
 
   @Test
-  void unsetTimeoutWaitsUntilDeadlineMinusTwentyMillisForLongDeadlines() {
-    // 10 % of 1 s is 100 ms; the margin is capped at 20 ms.
-    assertThat(Wait.of(false, null, 1000 * MS).nanos()).isEqualTo(980 * MS);
-    assertThat(Wait.of(false, null, 200 * MS).nanos()).isEqualTo(180 * MS);
-    assertThat(Wait.of(false, null, 60_000 * MS).nanos()).isEqualTo(59_980 * MS);
+  void unsetTimeoutWaitsUntilDeadlineMinusFiftyMillisForLongDeadlines() {
+    // 10 % of 1 s is 100 ms; the margin is capped at 50 ms.
+    assertThat(Wait.of(false, null, 1000 * MS).nanos()).isEqualTo(950 * MS);
+    assertThat(Wait.of(false, null, 500 * MS).nanos()).isEqualTo(450 * MS);
+    assertThat(Wait.of(false, null, 60_000 * MS).nanos()).isEqualTo(59_950 * MS);
   }
 
   @Test
@@ -71,7 +72,7 @@ class WaitTest {
     // Timeout shorter than the budget: the timeout wins.
     assertThat(Wait.of(false, 0.05, 1000 * MS).nanos()).isEqualTo(50 * MS);
     // Timeout longer than the budget: the deadline minus its margin wins.
-    assertThat(Wait.of(false, 2.0, 1000 * MS).nanos()).isEqualTo(980 * MS);
+    assertThat(Wait.of(false, 2.0, 1000 * MS).nanos()).isEqualTo(950 * MS);
   }
 
   @ParameterizedTest
