@@ -191,7 +191,10 @@ class JoinableQueueConformanceTest {
             .withDeadlineAfter(400, TimeUnit.MILLISECONDS)
             .joinQueue(JoinQueueRequest.newBuilder().setQueue(name).build());
     assertThat(Timing.since(t0))
-        .isGreaterThanOrEqualTo(Duration.ofMillis(400 - 20).minus(Timing.EARLY));
+        .isGreaterThanOrEqualTo(
+            Duration.ofMillis(400)
+                .minus(Timing.deadlineMargin(Duration.ofMillis(400)))
+                .minus(Timing.EARLY));
     assertThat(r.getDone()).isFalse();
   }
 

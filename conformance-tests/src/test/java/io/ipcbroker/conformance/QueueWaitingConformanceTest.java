@@ -43,8 +43,8 @@ class QueueWaitingConformanceTest {
   /** The deadline of calls that test deadline-bounded waits. */
   private static final Duration DEADLINE = Duration.ofMillis(400);
 
-  /** The broker ends a deadline-bounded wait up to 10% of the time left (at most 50 ms) early. */
-  private static final Duration MARGIN = Duration.ofMillis(40);
+  /** How early the broker may end a wait bounded by {@link #DEADLINE}. */
+  private static final Duration MARGIN = Timing.deadlineMargin(DEADLINE);
 
   private final TestBroker broker = new TestBroker();
 

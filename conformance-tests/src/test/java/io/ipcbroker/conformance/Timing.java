@@ -42,6 +42,16 @@ public final class Timing {
     assertThat(since(startNanos)).as("answered without waiting").isLessThanOrEqualTo(LATE);
   }
 
+  /**
+   * How early the contract lets the broker end a wait bounded only by a call's {@code deadline}:
+   * 10% of the time left, at most 50 ms.
+   */
+  public static Duration deadlineMargin(Duration deadline) {
+    Duration tenth = deadline.dividedBy(10);
+    Duration cap = Duration.ofMillis(50);
+    return tenth.compareTo(cap) < 0 ? tenth : cap;
+  }
+
   /** Seconds as a {@link Duration}. */
   public static Duration seconds(double s) {
     return Duration.ofNanos((long) (s * 1e9));
