@@ -29,8 +29,11 @@ public record BrokerConfig(
 
   /** The default port, as in the README. */
   public static final int DEFAULT_PORT = 50051;
-  /** The default item limit: 4 MiB. */
-  public static final int DEFAULT_MAX_ITEM_BYTES = 4 << 20;
+  /**
+   * The default item limit: 4 MiB less 64 KiB, so that a delivery of one item always fits in the 4
+   * MiB that gRPC clients accept by default (grpc-java, grpcio, grpc-js, grpcurl).
+   */
+  public static final int DEFAULT_MAX_ITEM_BYTES = (4 << 20) - (64 << 10);
 
   /** Checks the values. */
   public BrokerConfig {

@@ -23,7 +23,7 @@ public final class BrokerMain {
           "  --host HOST            address to listen on (default 127.0.0.1)",
           "  --port PORT            port to listen on; 0 picks a free one (default 50051)",
           "  --address-file PATH    also write HOST:PORT to PATH once listening",
-          "  --max-item-bytes N     largest item a queue accepts (default 4194304)",
+          "  --max-item-bytes N     largest item a queue accepts (default 4128768)",
           "  --shutdown-grace-ms N  how long shutdown waits for calls (default 5000)",
           "  --help                 print this and exit");
 

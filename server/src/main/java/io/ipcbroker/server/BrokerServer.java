@@ -64,7 +64,8 @@ public final class BrokerServer implements AutoCloseable {
    */
   public BrokerServer(BrokerConfig config, ServerBuilder<?> builder) {
     this.config = config;
-    this.queues = new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT);
+    this.queues =
+        new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT, Payload::getSerializedSize);
     this.sessionService = new SessionServiceImpl(sessions);
     List<BindableService> services =
         List.of(sessionService, new QueueServiceImpl(queues, sessions, config.maxItemBytes()));

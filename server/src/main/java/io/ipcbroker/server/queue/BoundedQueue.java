@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToIntFunction;
 
 /**
  * A named FIFO queue with Python's {@code Queue}/{@code JoinableQueue} semantics, and the state
@@ -38,6 +39,7 @@ public final class BoundedQueue<T> {
   private final String ownerSessionId;
   private final Instant createTime;
   final QueueContext context;
+  final ToIntFunction<? super T> sizer;
 
   final ReentrantLock lock = new ReentrantLock();
   // Everything below is guarded by lock.
@@ -59,7 +61,8 @@ public final class BoundedQueue<T> {
       boolean joinable,
       String ownerSessionId,
       Instant createTime,
-      QueueContext context) {
+      QueueContext context,
+      ToIntFunction<? super T> sizer) {
     this.name = name;
     this.uid = uid;
     this.maxsize = Math.max(0, maxsize);
@@ -67,6 +70,7 @@ public final class BoundedQueue<T> {
     this.ownerSessionId = ownerSessionId;
     this.createTime = createTime;
     this.context = context;
+    this.sizer = sizer;
   }
 
   /** The queue's name. */
@@ -306,7 +310,10 @@ public final class BoundedQueue<T> {
    * @return how many items, queued or unacknowledged, were discarded
    */
   long close(BrokerException cause, boolean discardItems) {
-    return close(cause, discardItems, false);
+    List<Runnable> answers = new ArrayList<>();
+    long discarded = close(cause, discardItems, false, answers);
+    run(answers);
+    return discarded;
   }
 
   /**
@@ -315,10 +322,13 @@ public final class BoundedQueue<T> {
    * throws without changing anything. Checking and closing in two lock holds would let a put
    * answered OK in between be discarded.
    *
+   * @param answers collects the answers to parked calls and bound streams, which the caller runs
+   *     once it holds no lock (a registry deletes under its own monitor)
    * @throws BrokerException {@link Reason#QUEUE_NOT_EMPTY}, {@link Reason#QUEUE_IN_USE}
    */
-  long close(BrokerException cause, boolean discardItems, boolean requireIdle) {
-    List<Runnable> done = new ArrayList<>();
+  long close(
+      BrokerException cause, boolean discardItems, boolean requireIdle, List<Runnable> answers) {
+    List<Runnable> done = answers;
     long discarded = 0;
     lock.lock();
     try {
@@ -347,7 +357,6 @@ public final class BoundedQueue<T> {
     } finally {
       lock.unlock();
     }
-    run(done);
     return discarded;
   }
 

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.queue;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Outbox;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
@@ -40,6 +41,8 @@ public final class QueueConsumer<T> implements SessionOwned {
 
   private final BoundedQueue<T> queue;
   private final Sink<T> sink;
+  // Answers in the order they were decided under the queue's lock; see Outbox.
+  private final Outbox outbox = new Outbox();
   // Guarded by queue.lock. Both in arrival order.
   private final LinkedHashMap<Long, Entry<T>> unacked = new LinkedHashMap<>();
   private final LinkedHashMap<Long, Pull> pending = new LinkedHashMap<>();
@@ -84,7 +87,7 @@ public final class QueueConsumer<T> implements SessionOwned {
       queue.takers.remove(pull);
       return false;
     }
-    if (now - pull.deadline >= 0) {
+    if (pull.deadline != Long.MAX_VALUE && now - pull.deadline >= 0) {
       endPullLocked(pull, PullOutcome.EMPTY, done);
       return false;
     }
@@ -110,6 +113,13 @@ public final class QueueConsumer<T> implements SessionOwned {
     queue.lock.lock();
     try {
       checkUsableLocked();
+      Session owner = session;
+      if (owner != null && owner.isEnded()) {
+        // Its session is ending and its release has not reached this consumer yet: nothing is
+        // granted to an ended session (it may be handing items back right now).
+        throw BrokerException.of(
+            Reason.SESSION_NOT_FOUND, "session " + owner.id() + " ended", "session", owner.id());
+      }
       if (pullId <= lastPullId) {
         throw BrokerException.of(
             Reason.STREAM_PROTOCOL_VIOLATION,
@@ -130,14 +140,14 @@ public final class QueueConsumer<T> implements SessionOwned {
       // line.
       if (wait.isExpired()) {
         // The client's deadline passed: an item handed over now would be lost with the call.
-        done.add(() -> sink.pullDone(pullId, PullOutcome.EMPTY, List.of()));
+        post(() -> sink.pullDone(pullId, PullOutcome.EMPTY, List.of()), done);
       } else if (!queue.items.isEmpty()) {
         deliverLocked(pull, done);
         // The items taken made room: parked putters move in now, or they would stay parked
         // (and later getters would park) with room in the queue.
         queue.dispatchLocked(done);
       } else if (wait.isNoWait()) {
-        done.add(() -> sink.pullDone(pullId, PullOutcome.EMPTY, List.of()));
+        post(() -> sink.pullDone(pullId, PullOutcome.EMPTY, List.of()), done);
       } else {
         pending.put(pullId, pull);
         queue.takers.add(pull);
@@ -186,7 +196,7 @@ public final class QueueConsumer<T> implements SessionOwned {
     pending.remove(pull.id);
     queue.takers.remove(pull);
     pull.timeout.cancel();
-    done.add(() -> sink.pullDone(pull.id, outcome, List.of()));
+    post(() -> sink.pullDone(pull.id, outcome, List.of()), done);
   }
 
   /**
@@ -340,7 +350,7 @@ public final class QueueConsumer<T> implements SessionOwned {
       unacked.clear();
     }
     closeLocked(false, done);
-    done.add(() -> sink.failed(e));
+    post(() -> sink.failed(e), done);
     // Also when the queue ends it (delete, shutdown): the session must not keep a dead consumer.
     done.add(this::detachSession);
   }
@@ -351,7 +361,7 @@ public final class QueueConsumer<T> implements SessionOwned {
       queue.takers.remove(pull);
       pull.timeout.cancel();
       if (answerPending) {
-        done.add(() -> sink.pullDone(pull.id, PullOutcome.REVOKED, List.of()));
+        post(() -> sink.pullDone(pull.id, PullOutcome.REVOKED, List.of()), done);
       }
     }
     pending.clear();
@@ -375,7 +385,14 @@ public final class QueueConsumer<T> implements SessionOwned {
   void deliverLocked(Pull pull, List<Runnable> done) {
     int n = Math.min(pull.maxItems, queue.items.size());
     List<Delivery<T>> out = new ArrayList<>(n);
+    long maxBytes = queue.context.limits().maxDeliveryBytes();
+    long bytes = 0;
     for (int i = 0; i < n; i++) {
+      bytes += queue.sizer.applyAsInt(queue.items.peekFirst().item);
+      if (i > 0 && bytes > maxBytes) {
+        n = i; // the rest waits for the next pull; the first item always goes
+        break;
+      }
       Entry<T> e = queue.items.pollFirst();
       e.deliveryCount++;
       long id = queue.context.nextDeliveryId();
@@ -388,7 +405,7 @@ public final class QueueConsumer<T> implements SessionOwned {
       pull.timeout.cancel();
     }
     List<Delivery<T>> delivered = Collections.unmodifiableList(out);
-    done.add(() -> sink.pullDone(pull.id, PullOutcome.DELIVERED, delivered));
+    post(() -> sink.pullDone(pull.id, PullOutcome.DELIVERED, delivered), done);
     // Room opened: parked putters move in via the caller's dispatch loop.
   }
 
@@ -450,6 +467,12 @@ public final class QueueConsumer<T> implements SessionOwned {
     QueueConsumer<T> owner() {
       return QueueConsumer.this;
     }
+  }
+
+  /** Queues an answer (under the queue's lock) and makes {@code done} send it after unlocking. */
+  private void post(Runnable answer, List<Runnable> done) {
+    outbox.add(answer);
+    done.add(outbox::drain);
   }
 
   @Override

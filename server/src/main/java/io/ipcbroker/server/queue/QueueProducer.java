@@ -1,6 +1,7 @@
 package io.ipcbroker.server.queue;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Outbox;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
@@ -33,6 +34,8 @@ public final class QueueProducer<T> implements SessionOwned {
 
   private final BoundedQueue<T> queue;
   private final Sink sink;
+  // Answers in the order they were decided under the queue's lock; see Outbox.
+  private final Outbox outbox = new Outbox();
   // Guarded by queue.lock. The head frame may be parked in queue.putters; the rest wait behind it.
   private final ArrayDeque<Frame> pending = new ArrayDeque<>();
   private long lastPutId;
@@ -94,13 +97,13 @@ public final class QueueProducer<T> implements SessionOwned {
       Frame frame = new Frame(putId, items, wait.isNoWait());
       if (wait.isExpired()) {
         // The client's deadline passed: enqueueing now would be a put whose answer is lost.
-        done.add(() -> sink.putDone(putId, PutOutcome.FULL, 0));
+        post(() -> sink.putDone(putId, PutOutcome.FULL, 0), done);
       } else if (pending.isEmpty()) {
         pending.add(frame);
         advanceLocked(done);
       } else if (frame.nowait) {
         // Behind a waiting frame of its own producer, it cannot go in without overtaking it.
-        done.add(() -> sink.putDone(putId, PutOutcome.FULL, 0));
+        post(() -> sink.putDone(putId, PutOutcome.FULL, 0), done);
       } else {
         pending.add(frame);
       }
@@ -131,12 +134,12 @@ public final class QueueProducer<T> implements SessionOwned {
       if (head.complete()) {
         pending.removeFirst();
         head.timeout.cancel();
-        done.add(() -> sink.putDone(head.id, PutOutcome.OK, head.accepted));
+        post(() -> sink.putDone(head.id, PutOutcome.OK, head.accepted), done);
         continue;
       }
       if (head.nowait) {
         pending.removeFirst();
-        done.add(() -> sink.putDone(head.id, PutOutcome.FULL, head.accepted));
+        post(() -> sink.putDone(head.id, PutOutcome.FULL, head.accepted), done);
         continue;
       }
       head.parked = true;
@@ -160,7 +163,7 @@ public final class QueueProducer<T> implements SessionOwned {
       frame.parked = false;
       pending.remove(frame);
       frame.timeout.cancel();
-      done.add(() -> sink.putDone(frame.id, PutOutcome.OK, frame.accepted));
+      post(() -> sink.putDone(frame.id, PutOutcome.OK, frame.accepted), done);
       advanceLocked(done);
     }
   }
@@ -203,7 +206,7 @@ public final class QueueProducer<T> implements SessionOwned {
         queue.putters.remove(frame);
         frame.parked = false;
       }
-      done.add(() -> sink.putDone(frame.id, outcome, frame.accepted));
+      post(() -> sink.putDone(frame.id, outcome, frame.accepted), done);
       advanceLocked(done);
       queue.dispatchLocked(done);
     } finally {
@@ -231,7 +234,7 @@ public final class QueueProducer<T> implements SessionOwned {
   private void maybeDrainedLocked(List<Runnable> done) {
     if (finishing && pending.isEmpty() && !closed) {
       closeLocked();
-      done.add(sink::drained);
+      post(sink::drained, done);
       done.add(this::detachSession);
     }
   }
@@ -292,11 +295,11 @@ public final class QueueProducer<T> implements SessionOwned {
       if (f.parked) {
         queue.putters.remove(f);
       }
-      done.add(() -> sink.putDone(f.id, PutOutcome.ABORTED, f.accepted));
+      post(() -> sink.putDone(f.id, PutOutcome.ABORTED, f.accepted), done);
     }
     pending.clear();
     closeLocked();
-    done.add(() -> sink.failed(e));
+    post(() -> sink.failed(e), done);
     // Also when the queue ends it (delete, shutdown): the session must not keep a dead producer.
     done.add(this::detachSession);
   }
@@ -343,6 +346,12 @@ public final class QueueProducer<T> implements SessionOwned {
     QueueProducer<T> owner() {
       return QueueProducer.this;
     }
+  }
+
+  /** Queues an answer (under the queue's lock) and makes {@code done} send it after unlocking. */
+  private void post(Runnable answer, List<Runnable> done) {
+    outbox.add(answer);
+    done.add(outbox::drain);
   }
 
   @Override

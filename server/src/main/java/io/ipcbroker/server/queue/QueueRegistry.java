@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.ToIntFunction;
 
 /**
  * The broker's named queues: create, create-or-open, look up, list, delete.
@@ -34,19 +35,36 @@ public final class QueueRegistry<T> {
   private final SessionRegistry sessions;
   private final QueueContext context;
   private final Clock clock;
+  private final ToIntFunction<? super T> sizer;
   // Ephemeral queues' session bindings by uid, so that deleting such a queue releases its binding
   // at once instead of when the session ends. Guarded by this.
   private final Map<String, Runnable> ephemeralBindings = new HashMap<>();
   private boolean shutdown; // guarded by this
 
-  /** Creates an empty registry. */
+  /** Creates an empty registry whose items count no bytes (no byte cap on deliveries). */
   public QueueRegistry(Timer timer, SessionRegistry sessions, QueueLimits limits) {
-    this(timer, sessions, limits, Clock.systemUTC());
+    this(timer, sessions, limits, item -> 0);
   }
 
-  QueueRegistry(Timer timer, SessionRegistry sessions, QueueLimits limits, Clock clock) {
+  /**
+   * Creates an empty registry.
+   *
+   * @param sizer an item's size in bytes, for {@link QueueLimits#maxDeliveryBytes()}
+   */
+  public QueueRegistry(
+      Timer timer, SessionRegistry sessions, QueueLimits limits, ToIntFunction<? super T> sizer) {
+    this(timer, sessions, limits, sizer, Clock.systemUTC());
+  }
+
+  QueueRegistry(
+      Timer timer,
+      SessionRegistry sessions,
+      QueueLimits limits,
+      ToIntFunction<? super T> sizer,
+      Clock clock) {
     this.sessions = sessions;
     this.context = new QueueContext(timer, limits);
+    this.sizer = sizer;
     this.clock = clock;
   }
 
@@ -95,7 +113,8 @@ public final class QueueRegistry<T> {
             joinable,
             ephemeralSessionId == null ? "" : ephemeralSessionId,
             clock.instant(),
-            context);
+            context,
+            sizer);
     if (ephemeralSessionId != null) {
       // Throws SESSION_NOT_FOUND before anything is registered.
       EphemeralOwner owner = new EphemeralOwner(name, uid);
@@ -191,8 +210,21 @@ public final class QueueRegistry<T> {
    *     Reason#UID_MISMATCH}, {@link Reason#QUEUE_NOT_EMPTY} and {@link Reason#QUEUE_IN_USE}
    *     (without {@code force})
    */
-  public synchronized Deleted delete(
-      String name, String expectedUid, boolean force, boolean allowMissing) {
+  public Deleted delete(String name, String expectedUid, boolean force, boolean allowMissing) {
+    List<Runnable> answers = new ArrayList<>();
+    Deleted deleted = deleteCollecting(name, expectedUid, force, allowMissing, answers);
+    // Answering parked calls and streams is client I/O: not under the registry's monitor, which
+    // every create and delete takes.
+    BoundedQueue.run(answers);
+    return deleted;
+  }
+
+  private synchronized Deleted deleteCollecting(
+      String name,
+      String expectedUid,
+      boolean force,
+      boolean allowMissing,
+      List<Runnable> answers) {
     BoundedQueue<T> queue;
     try {
       queue = get(name, expectedUid);
@@ -210,14 +242,16 @@ public final class QueueRegistry<T> {
             BrokerException.of(
                 Reason.OBJECT_DELETED, "queue " + name + " was deleted", "name", name),
             true,
-            !force);
+            !force,
+            answers);
     queues.remove(name, queue);
     Runnable binding = ephemeralBindings.remove(queue.uid());
     if (binding != null) {
-      binding.run();
+      answers.add(binding);
     }
     return new Deleted(true, discarded);
   }
+
 
   /** How many queues exist. */
   public int size() {

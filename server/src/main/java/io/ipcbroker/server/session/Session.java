@@ -16,7 +16,8 @@ public final class Session {
 
   // Guarded by this. Insertion order, so that release happens in the order things were taken.
   private final Set<SessionOwned> owned = new LinkedHashSet<>();
-  private boolean ended;
+  // Written under this; read without it on every hand-over.
+  private volatile boolean ended;
 
   Session(String id, long ttlNanos, Instant createTime, String clientName, long nowNanos) {
     this.id = id;
@@ -52,7 +53,7 @@ public final class Session {
   }
 
   /** Whether the session has ended. */
-  public synchronized boolean isEnded() {
+  public boolean isEnded() {
     return ended;
   }
 

@@ -34,6 +34,7 @@ public final class SessionRegistry {
   private final Clock clock;
   private final LongSupplier nanoTime;
   private final String serverId = UUID.randomUUID().toString();
+  private final Timer timer;
   private final Timer.Timeout sweeper;
   private volatile boolean shutdown;
 
@@ -45,6 +46,7 @@ public final class SessionRegistry {
   SessionRegistry(Timer timer, Clock clock, LongSupplier nanoTime) {
     this.clock = clock;
     this.nanoTime = nanoTime;
+    this.timer = timer;
     this.sweeper = timer.scheduleAtFixedRate(this::sweep, SWEEP_PERIOD_NANOS);
   }
 
@@ -99,8 +101,10 @@ public final class SessionRegistry {
       throw notFound(id);
     }
     if (session.expiresAtNanos() - nanoTime.getAsLong() < 0) {
-      // The sweeper has not reached it yet; nothing is granted to an expired session.
-      end(session, "expired");
+      // The sweeper has not reached it yet; nothing is granted to an expired session. Its release
+      // runs on the timer, not here: the caller may hold locks (a registry's monitor) that
+      // releasing everything the session owned must not run under.
+      timer.schedule(() -> end(session, "expired"), 0);
       throw notFound(id);
     }
     return session;

@@ -37,6 +37,28 @@ class QueueConsumerTest {
   }
 
   @Test
+  void deliveryBatchesStopAtTheByteLimitButAlwaysCarryOneItem() {
+    // Items of 40 "bytes" each against a 100-byte cap: two per answer, whatever max_items says;
+    // an item over the cap on its own still goes, alone.
+    QueueRegistry<String> sized =
+        new QueueRegistry<>(
+            f.timer, f.sessions, new QueueLimits(1024, 1024, 1024, 4096, 100), String::length);
+    BoundedQueue<String> q = sized.create("bytes", 0, false, false, null).queue();
+    String forty = "x".repeat(40);
+    String big = "y".repeat(150);
+    f.put(q, forty + "1", forty + "2", forty + "3", big, forty + "4");
+    ConsumerProbe probe = new ConsumerProbe();
+    QueueConsumer<String> c = q.newConsumer(probe);
+    for (long id = 1; id <= 4; id++) {
+      c.pull(id, 10, Wait.NO_WAIT);
+    }
+    assertThat(probe.results())
+        .extracting(r -> r.items().size())
+        .containsExactly(2, 1, 1, 1);
+    assertThat(probe.result(3).items()).containsExactly(big);
+  }
+
+  @Test
   void pullWhoseDeadlinePassedTakesNothingEvenFromAFullQueue() {
     BoundedQueue<String> q = f.queue("expired", 0);
     f.put(q, "a");

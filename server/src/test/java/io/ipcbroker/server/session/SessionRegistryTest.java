@@ -210,6 +210,9 @@ class SessionRegistryTest {
     BrokerException e = thrown(() -> sessions.get(s.id()));
     assertThat(e.reason()).isEqualTo(Reason.SESSION_NOT_FOUND);
     assertThat(e.metadata()).containsEntry("session", s.id());
+    // Not on the caller's thread, which may hold locks: the release runs on the timer.
+    assertThat(owned.released).hasValue(0);
+    timer.advanceNanos(0);
     assertThat(owned.released).hasValue(1);
     assertThat(sessions.size()).isZero();
     assertThat(s.ownedCount()).isZero();
@@ -225,6 +228,7 @@ class SessionRegistryTest {
     advance(2 * SECOND);
     assertThat(thrown(() -> sessions.refresh(s.id())).reason())
         .isEqualTo(Reason.SESSION_NOT_FOUND);
+    timer.advanceNanos(0);
     assertThat(owned.released).hasValue(1);
     assertThat(s.isEnded()).isTrue();
   }
