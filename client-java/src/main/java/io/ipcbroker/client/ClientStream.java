@@ -9,24 +9,27 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 
 /**
- * The life cycle shared by the SDK's bidirectional streams: serialised sends, operations pending
- * by id until the broker answers them, and an end that fails whatever is still pending.
+ * The life cycle shared by the SDK's bidirectional streams: serialised sends, operations pending by
+ * id until the broker answers them, and an end that fails whatever is still pending.
  *
  * <p>Streams end by half-closing and waiting for the broker to complete them; a cancel is only the
  * fallback when the broker does not answer, because a cancel right after a send can drop that send
- * (for a consumer: its last ack, which would make the item be delivered again).
+ * (for a consumer: its last ack, which would make the item be delivered again). Nothing is sent
+ * after the half-close: a send then reports that it did not happen.
  *
  * @param <Q> the request type
  * @param <R> the response type
  * @param <V> the value an answered operation completes with
  */
 abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
-  final Map<Long, CompletableFuture<V>> pending = new ConcurrentHashMap<>();
+  private final Map<Long, CompletableFuture<V>> pending = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
-  private ClientCallStreamObserver<Q> requests; // sends guarded by this
+  private ClientCallStreamObserver<Q> requests; // guarded by this
   private long lastId; // guarded by this
+  private boolean halfClosed; // guarded by this
   private volatile IpcBrokerException failure;
 
   /** Whether the stream still works; a dead one is replaced by its handle. */
@@ -37,8 +40,10 @@ abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
   /**
    * Registers a new pending operation and sends the request {@code build} makes for its id, as one
    * step, so that ids go out in increasing order.
+   *
+   * @throws IpcBrokerException the stream's failure if it no longer works
    */
-  final long start(CompletableFuture<V> future, java.util.function.LongFunction<Q> build) {
+  final long start(CompletableFuture<V> future, LongFunction<Q> build) {
     synchronized (this) {
       IpcBrokerException f = failure;
       if (f != null) {
@@ -51,17 +56,32 @@ abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
     }
   }
 
-  /** Sends {@code request} unless the stream already ended. */
-  final synchronized void send(Q request) {
-    if (!ended.isDone()) {
-      requests.onNext(request);
+  /**
+   * Sends {@code request}; returns false, sending nothing, once the stream half-closed or ended.
+   */
+  final synchronized boolean send(Q request) {
+    if (halfClosed || ended.isDone()) {
+      return false;
     }
+    requests.onNext(request);
+    return true;
   }
 
-  /** Removes and returns the pending operation {@code id}, or null. */
+  /** Removes and returns the pending operation {@code id}, or null if it is no longer pending. */
   final CompletableFuture<V> take(long id) {
     return pending.remove(id);
   }
+
+  /** The ids of the operations still pending. */
+  final List<Long> pendingIds() {
+    return new ArrayList<>(pending.keySet());
+  }
+
+  /**
+   * Runs under the stream's monitor just before the half-close: what must happen before the broker
+   * learns that no more requests come (revokes, or failing what is pending).
+   */
+  abstract void beforeHalfClose();
 
   /** Half-closes, waits up to {@code max} for the broker to end the stream, then cancels. */
   final void close(Duration max) {
@@ -69,7 +89,9 @@ abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
       if (failure == null) {
         failure = Errors.closed();
       }
-      if (!ended.isDone()) {
+      if (!halfClosed && !ended.isDone()) {
+        beforeHalfClose();
+        halfClosed = true;
         requests.onCompleted();
       }
     }
@@ -84,7 +106,8 @@ abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
     failAll(Errors.closed());
   }
 
-  private void failAll(IpcBrokerException e) {
+  /** Fails every pending operation with {@code e}. */
+  final void failAll(IpcBrokerException e) {
     List<CompletableFuture<V>> all = new ArrayList<>(pending.values());
     pending.clear();
     for (CompletableFuture<V> f : all) {

@@ -57,9 +57,9 @@ public final class Codecs {
   }
 
   /**
-   * Protocol buffer messages of one type, written as {@code application/x-protobuf;
-   * type=<full name>}. Decoding a payload whose content type names another message type fails
-   * with {@link ItemDecodeException}.
+   * Protocol buffer messages of one type, written as {@code application/x-protobuf; type=<full
+   * name>}. Decoding a payload whose content type names another message type fails with {@link
+   * ItemDecodeException}.
    */
   public static <M extends Message> Codec<M> protobuf(M defaultInstance) {
     String typeName = defaultInstance.getDescriptorForType().getFullName();
@@ -81,8 +81,7 @@ public final class Codecs {
       public M decode(byte[] data, String writerType) {
         int at = writerType.indexOf("type=");
         if (at >= 0 && !writerType.substring(at + 5).trim().equals(typeName)) {
-          throw new IllegalArgumentException(
-              "payload is " + writerType + ", not a " + typeName);
+          throw new IllegalArgumentException("payload is " + writerType + ", not a " + typeName);
         }
         try {
           return parser.parseFrom(data);

@@ -8,20 +8,28 @@ import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
  * One {@code Consume} stream of a queue handle: the acknowledged path of every get.
  *
- * <p>A get is one pull for one item. Its future is the single point of decision: the item handler
- * and a caller that gives up (timeout, interrupt, cancel) race to complete it, and exactly one
- * wins. If the handler wins, the caller has the item and it is acked; if the caller gave up first,
- * the item that crossed the give-up is nacked back to the head of the queue. Nothing is lost
- * either way, and a live client never sees an item twice.
+ * <p>A get is one pull for one item. Two rules keep every item with exactly one live taker:
+ *
+ * <ol>
+ *   <li>The get's future decides who has the item. The item handler completes it with the item; a
+ *       caller that gives up (timeout, interrupt, cancel) completes it with its reason; exactly one
+ *       wins. An item that arrives after the caller gave up is nacked back to the queue.
+ *   <li>The taker acks before it hands the item over, under the stream's monitor, which {@code
+ *       close()} also takes before half-closing. So either the ack goes out and the caller gets the
+ *       item, or the stream was already closing and the caller gets no item (the broker gives it to
+ *       someone else). Never both.
+ * </ol>
  *
  * @param <T> the decoded item type
  */
-final class ConsumerStream<T> extends ClientStream<ConsumeRequest, ConsumeResponse, T> {
+final class ConsumerStream<T>
+    extends ClientStream<ConsumeRequest, ConsumeResponse, ConsumerStream.Received<T>> {
   private final String queue;
   private final Function<Delivery, T> decoder;
 
@@ -36,13 +44,15 @@ final class ConsumerStream<T> extends ClientStream<ConsumeRequest, ConsumeRespon
     stub.consume(this);
     send(
         ConsumeRequest.newBuilder()
-            .setOpen(
-                StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
+            .setOpen(StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
             .build());
   }
 
-  /** A pending get: its pull id and the future the item will complete. */
-  record Get<T>(long pullId, CompletableFuture<T> future) {}
+  /** An item that arrived for a get, not yet acked. */
+  record Received<T>(long deliveryId, T value, ItemDecodeException decodeFailure) {}
+
+  /** A pending get: the stream, its pull id, and the future that decides who has the item. */
+  record Get<T>(ConsumerStream<T> stream, long pullId, CompletableFuture<Received<T>> future) {}
 
   /**
    * Starts a get.
@@ -50,7 +60,7 @@ final class ConsumerStream<T> extends ClientStream<ConsumeRequest, ConsumeRespon
    * @param timeoutSeconds null to wait without limit
    */
   Get<T> get(boolean nowait, Double timeoutSeconds) {
-    CompletableFuture<T> future = new CompletableFuture<>();
+    CompletableFuture<Received<T>> future = new CompletableFuture<>();
     long pullId =
         start(
             future,
@@ -61,26 +71,51 @@ final class ConsumerStream<T> extends ClientStream<ConsumeRequest, ConsumeRespon
               }
               return ConsumeRequest.newBuilder().setPull(pull).build();
             });
-    // A caller that cancels the future gives the get up: revoke it on the broker so that it stops
-    // waiting; an item that crosses the revoke is nacked by the handler.
-    future.whenComplete(
-        (v, t) -> {
-          if (t != null && pending.containsKey(pullId)) {
-            send(ConsumeRequest.newBuilder().setRevokePullId(pullId).build());
-          }
-        });
-    return new Get<>(pullId, future);
+    return new Get<>(this, pullId, future);
   }
 
   /**
-   * Gives up a get unless its item already arrived; returns the item if it did (the caller must
-   * use it), or null if the get was given up.
+   * Takes an item for the caller: acks it and returns it, or, if the stream is already closing or
+   * gone (the broker will give the item to someone else), throws without returning it.
+   *
+   * @throws ItemDecodeException if the item could not be decoded (it is acked and carried along)
+   */
+  T accept(Received<T> received) {
+    boolean acked = send(ConsumeRequest.newBuilder().addAckIds(received.deliveryId()).build());
+    if (!acked) {
+      throw Errors.closed();
+    }
+    if (received.decodeFailure() != null) {
+      throw received.decodeFailure();
+    }
+    return received.value();
+  }
+
+  /**
+   * Gives a get up. Returns null if it was given up before an item arrived (the pull is revoked);
+   * otherwise the item arrived first: it is accepted and returned, and the caller must use it.
+   *
+   * @throws IpcBrokerException if the get had already ended otherwise (empty, stream failure)
    */
   T giveUp(Get<T> get, IpcBrokerException why) {
     if (get.future().completeExceptionally(why)) {
-      return null; // the handler nacks whatever crosses the revoke
+      send(ConsumeRequest.newBuilder().setRevokePullId(get.pullId()).build());
+      return null;
     }
-    return get.future().getNow(null);
+    Received<T> received;
+    try {
+      received = get.future().join();
+    } catch (CompletionException e) {
+      throw Errors.translate(e.getCause());
+    }
+    return accept(received);
+  }
+
+  @Override
+  void beforeHalfClose() {
+    // No get may take an item once the half-close is on its way: whatever crosses it is not
+    // acked and goes back to the queue for someone else.
+    failAll(Errors.closed());
   }
 
   @Override
@@ -89,11 +124,15 @@ final class ConsumerStream<T> extends ClientStream<ConsumeRequest, ConsumeRespon
       return;
     }
     PullResult result = response.getPullResult();
-    CompletableFuture<T> future = take(result.getPullId());
+    CompletableFuture<Received<T>> future = take(result.getPullId());
     switch (result.getOutcome()) {
       case PULL_OUTCOME_DELIVERED -> {
         for (Delivery d : result.getDeliveriesList()) {
-          handOver(future, d);
+          if (future == null || !future.complete(decode(d))) {
+            // The caller gave up first, or the stream is closing: back to the head of the queue.
+            send(ConsumeRequest.newBuilder().addNackIds(d.getDeliveryId()).build());
+          }
+          future = null; // one item per get
         }
       }
       case PULL_OUTCOME_EMPTY -> {
@@ -109,22 +148,11 @@ final class ConsumerStream<T> extends ClientStream<ConsumeRequest, ConsumeRespon
     }
   }
 
-  private void handOver(CompletableFuture<T> future, Delivery d) {
-    boolean taken = false;
-    if (future != null) {
-      try {
-        taken = future.complete(decoder.apply(d));
-      } catch (ItemDecodeException e) {
-        // The exception carries the item to the caller: that counts as handing it over.
-        taken = future.completeExceptionally(e);
-      }
+  private Received<T> decode(Delivery d) {
+    try {
+      return new Received<>(d.getDeliveryId(), decoder.apply(d), null);
+    } catch (ItemDecodeException e) {
+      return new Received<>(d.getDeliveryId(), null, e);
     }
-    ConsumeRequest.Builder frame = ConsumeRequest.newBuilder();
-    if (taken) {
-      frame.addAckIds(d.getDeliveryId());
-    } else {
-      frame.addNackIds(d.getDeliveryId());
-    }
-    send(frame.build());
   }
 }

@@ -23,6 +23,10 @@ final class Errors {
     if (t instanceof IpcBrokerException e) {
       return e;
     }
+    if (t instanceof ProducerStream.RevokedException) {
+      // Only the SDK revokes puts (when closing): the item did not go in.
+      return closed();
+    }
     if (t instanceof CancellationException) {
       return new IpcBrokerException(
           IpcBrokerException.Code.CANCELLED, "", "the operation was cancelled", Map.of(), t);
@@ -53,9 +57,11 @@ final class Errors {
     return new IpcBrokerException(code, reason, message, metadata, t);
   }
 
-  /** The exception for a wait cut short by an interrupt; restores the interrupt flag. */
+  /**
+   * The exception for a wait cut short by an interrupt. The caller sets the thread's interrupt flag
+   * again before throwing it.
+   */
   static IpcBrokerException interrupted(InterruptedException e) {
-    Thread.currentThread().interrupt();
     return new IpcBrokerException(
         IpcBrokerException.Code.CANCELLED,
         IpcBrokerException.INTERRUPTED,

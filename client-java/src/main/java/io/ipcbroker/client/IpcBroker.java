@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,9 @@ public final class IpcBroker implements AutoCloseable {
   private final Duration rpcTimeout;
   private final Duration waitGrace;
   private final ScheduledExecutorService scheduler;
+  // Completes the futures of *Async methods, so that code chained on them never runs on (and
+  // never blocks) a gRPC thread.
+  private final ExecutorService callbacks;
   private final SessionKeeper session;
   private final QueueServiceGrpc.QueueServiceStub asyncStub;
   private final QueueServiceGrpc.QueueServiceBlockingStub blockingStub;
@@ -71,12 +76,20 @@ public final class IpcBroker implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.callbacks =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ipcbroker-client-callback");
+              t.setDaemon(true);
+              return t;
+            });
     this.asyncStub = QueueServiceGrpc.newStub(channel);
     this.blockingStub = QueueServiceGrpc.newBlockingStub(channel);
     try {
       this.session = new SessionKeeper(channel, b.sessionTtl, b.clientName, rpcTimeout, scheduler);
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
+      callbacks.shutdownNow();
       if (ownsChannel) {
         channel.shutdownNow();
       }
@@ -100,8 +113,8 @@ public final class IpcBroker implements AutoCloseable {
   }
 
   /**
-   * Opens the queue {@code name} that holds at most {@code maxsize} strings, creating it if it
-   * does not exist (Python's {@code Queue(maxsize)}; 0 or less means unbounded).
+   * Opens the queue {@code name} that holds at most {@code maxsize} strings, creating it if it does
+   * not exist (Python's {@code Queue(maxsize)}; 0 or less means unbounded).
    *
    * @throws IpcBrokerException {@code FAILED_PRECONDITION}/{@code CONFIG_MISMATCH} if a queue of
    *     that name exists with another maxsize or kind; {@code INVALID_ARGUMENT}/{@code
@@ -139,7 +152,7 @@ public final class IpcBroker implements AutoCloseable {
   private <T> QueueHandle<T> open(String name, int maxsize, QueueKind kind, Codec<T> codec) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(codec, "codec");
-    checkOpen();
+    checkUsable();
     Queue queue =
         call(
             stub ->
@@ -164,7 +177,6 @@ public final class IpcBroker implements AutoCloseable {
    * @return whether a queue was deleted (false if none had that name)
    */
   public boolean deleteQueue(String name, boolean force) {
-    checkOpen();
     return call(
         stub ->
             stub.deleteQueue(
@@ -207,6 +219,7 @@ public final class IpcBroker implements AutoCloseable {
     }
     session.close(rpcTimeout);
     scheduler.shutdownNow();
+    callbacks.shutdown(); // answers already queued still reach their futures
     if (ownsChannel) {
       channel.shutdown();
       try {
@@ -223,7 +236,7 @@ public final class IpcBroker implements AutoCloseable {
   // ---- for the handles ----
 
   <R> R call(Function<QueueServiceGrpc.QueueServiceBlockingStub, R> rpc) {
-    checkOpen();
+    checkUsable();
     try {
       return rpc.apply(
           blockingStub.withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
@@ -250,6 +263,22 @@ public final class IpcBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * Fails fast once the client is closed or its session is lost (the keep-alive stream broke, so
+   * the broker released everything the session held; calls naming it would fail anyway).
+   */
+  void checkUsable() {
+    checkOpen();
+    IpcBrokerException lost = session.lost();
+    if (lost != null) {
+      throw lost;
+    }
+  }
+
+  Executor callbacks() {
+    return callbacks;
+  }
+
   /** Builds an {@link IpcBroker}. */
   public static final class Builder {
     private String target = "localhost:50051";
@@ -274,8 +303,8 @@ public final class IpcBroker implements AutoCloseable {
     }
 
     /**
-     * How long the broker keeps this client's session after the client stops renewing it
-     * (default 10 s): the time after which a vanished client's holdings are released.
+     * How long the broker keeps this client's session after the client stops renewing it (default
+     * 10 s): the time after which a vanished client's holdings are released.
      */
     public Builder sessionTtl(Duration sessionTtl) {
       this.sessionTtl = Objects.requireNonNull(sessionTtl, "sessionTtl");

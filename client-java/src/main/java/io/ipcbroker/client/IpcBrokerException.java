@@ -8,19 +8,22 @@ import java.util.Map;
  *
  * <p>Branch on {@link #reason()} (and {@link #code()}), never on the message. Reasons that come
  * from the broker are those of {@code ipcbroker.v1.ErrorReason} ({@code QUEUE_NOT_FOUND}, {@code
- * CONFIG_MISMATCH}, {@code SESSION_NOT_FOUND}, ...); the SDK adds its own for failures that
- * happen on the client side: {@link #CLIENT_CLOSED}, {@link #INTERRUPTED}, {@link
- * #BROKER_UNREACHABLE} and {@link #BROKER_UNRESPONSIVE}.
+ * CONFIG_MISMATCH}, {@code SESSION_NOT_FOUND}, ...); the SDK adds its own for failures that happen
+ * on the client side: {@link #CLIENT_CLOSED}, {@link #INTERRUPTED}, {@link #BROKER_UNREACHABLE} and
+ * {@link #BROKER_UNRESPONSIVE}.
  */
 public class IpcBrokerException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** The client (or the queue handle) was closed. */
   public static final String CLIENT_CLOSED = "CLIENT_CLOSED";
+
   /** The calling thread was interrupted while it waited; its interrupt flag is set again. */
   public static final String INTERRUPTED = "INTERRUPTED";
+
   /** The broker could not be reached, or the connection broke. */
   public static final String BROKER_UNREACHABLE = "BROKER_UNREACHABLE";
+
   /** The broker did not answer a wait well after its timeout should have ended it. */
   public static final String BROKER_UNRESPONSIVE = "BROKER_UNRESPONSIVE";
 

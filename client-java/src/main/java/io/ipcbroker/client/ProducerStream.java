@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One {@code PutItems} stream of a queue handle. The broker applies frames in the order they are
  * sent, so one handle's puts keep their order. Each put is one frame whose future completes with
- * its outcome.
+ * its exact outcome: normally once the item is in the queue, with {@link QueueFullException},
+ * {@link RevokedException} (the item did not go in) or the stream's failure otherwise.
  */
 final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsResponse, Void> {
   private final String queue;
@@ -22,13 +23,12 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
     stub.putItems(this);
     send(
         PutItemsRequest.newBuilder()
-            .setOpen(
-                StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
+            .setOpen(StreamOpen.newBuilder().setQueue(queue).setUid(uid).setSessionId(sessionId))
             .build());
   }
 
-  /** A pending put: its frame id and the future of its outcome. */
-  record Put(long putId, CompletableFuture<Void> future) {}
+  /** A pending put: its stream, its frame id and the future of its outcome. */
+  record Put(ProducerStream stream, long putId, CompletableFuture<Void> future) {}
 
   /** Sends one put frame. {@code timeoutSeconds} null waits without limit. */
   Put put(Payload item, boolean nowait, Double timeoutSeconds) {
@@ -44,15 +44,24 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
               }
               return frame.build();
             });
-    return new Put(putId, future);
+    return new Put(this, putId, future);
   }
 
   /**
-   * Revokes a waiting put. Its future then completes with the exact outcome: normally if the item
-   * went in before the revoke arrived, with {@link RevokedException} if it did not.
+   * Revokes a waiting put; its future then completes with the exact outcome. Returns false if the
+   * stream already closed (then the future fails with the stream's end).
    */
-  void revoke(long putId) {
-    send(PutItemsRequest.newBuilder().setRevokePutId(putId).build());
+  boolean revoke(long putId) {
+    return send(PutItemsRequest.newBuilder().setRevokePutId(putId).build());
+  }
+
+  @Override
+  void beforeHalfClose() {
+    // The broker completes a half-closed stream only once every frame is answered: revoke the
+    // waiting ones so that closing does not wait for room, and each learns its exact outcome.
+    for (long id : pendingIds()) {
+      send(PutItemsRequest.newBuilder().setRevokePutId(id).build());
+    }
   }
 
   @Override

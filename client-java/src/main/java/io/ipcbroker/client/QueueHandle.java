@@ -1,13 +1,15 @@
 package io.ipcbroker.client;
 
 import com.google.protobuf.ByteString;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.ipcbroker.v1.Delivery;
 import io.ipcbroker.v1.GetQueueRequest;
 import io.ipcbroker.v1.JoinQueueRequest;
 import io.ipcbroker.v1.JoinQueueResponse;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.Queue;
+import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.TaskDoneRequest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -54,8 +56,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public void put(T item, Duration timeout) {
-    double seconds = seconds(timeout);
-    awaitPut(producer().put(encode(item), false, seconds), timeout);
+    awaitPut(producer().put(encode(item), false, seconds(timeout)), timeout);
   }
 
   @Override
@@ -65,15 +66,12 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public CompletableFuture<Void> putAsync(T item) {
-    return producer().put(encode(item), false, null).future().exceptionallyCompose(Async::fail);
+    return translated(producer().put(encode(item), false, null).future());
   }
 
   @Override
   public CompletableFuture<Void> putAsync(T item, Duration timeout) {
-    return producer()
-        .put(encode(item), false, seconds(timeout))
-        .future()
-        .exceptionallyCompose(Async::fail);
+    return translated(producer().put(encode(item), false, seconds(timeout)).future());
   }
 
   private void awaitPut(ProducerStream.Put put, Duration timeout) {
@@ -81,15 +79,20 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
       await(put.future(), timeout);
     } catch (InterruptedException e) {
       // Revoke, then learn exactly whether the item went in before the revoke did.
-      producerIfOpen().revoke(put.putId());
+      put.stream().revoke(put.putId());
+      boolean wentIn;
       try {
         put.future().get(broker.waitGrace().toMillis(), TimeUnit.MILLISECONDS);
-        Thread.currentThread().interrupt(); // it went in; keep the interrupt for the caller
+        wentIn = true;
       } catch (InterruptedException | ExecutionException | TimeoutException again) {
+        wentIn = false;
+      }
+      Thread.currentThread().interrupt();
+      if (!wentIn) {
         throw Errors.interrupted(e);
       }
     } catch (TimeoutException e) {
-      producerIfOpen().revoke(put.putId());
+      put.stream().revoke(put.putId());
       throw Errors.unresponsive("a put");
     } catch (ExecutionException e) {
       throw Errors.translate(e.getCause());
@@ -115,27 +118,27 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public CompletableFuture<T> getAsync() {
-    return Async.failTranslated(consumer().get(false, null).future());
+    return AsyncGet.start(consumer().get(false, null), broker.callbacks());
   }
 
   @Override
   public CompletableFuture<T> getAsync(Duration timeout) {
-    return Async.failTranslated(consumer().get(false, seconds(timeout)).future());
+    return AsyncGet.start(consumer().get(false, seconds(timeout)), broker.callbacks());
   }
 
   private T awaitGet(ConsumerStream.Get<T> get, Duration timeout) {
-    ConsumerStream<T> stream = consumerIfOpen();
+    ConsumerStream.Received<T> received;
     try {
-      return await(get.future(), timeout);
+      received = await(get.future(), timeout);
     } catch (InterruptedException e) {
-      T crossed = stream.giveUp(get, Errors.interrupted(e));
+      Thread.currentThread().interrupt();
+      T crossed = get.stream().giveUp(get, Errors.interrupted(e));
       if (crossed != null) {
-        Thread.currentThread().interrupt();
         return crossed; // the item arrived first: it is the caller's now, not lost
       }
       throw Errors.interrupted(e);
     } catch (TimeoutException e) {
-      T crossed = stream.giveUp(get, Errors.unresponsive("a get"));
+      T crossed = get.stream().giveUp(get, Errors.unresponsive("a get"));
       if (crossed != null) {
         return crossed;
       }
@@ -143,11 +146,12 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
     } catch (ExecutionException e) {
       throw Errors.translate(e.getCause());
     }
+    return get.stream().accept(received);
   }
 
   /**
-   * Waits for an answer that the broker gives at the end of the wait; the local bound only
-   * catches a broker that stopped answering.
+   * Waits for an answer that the broker gives at the end of the wait; the local bound only catches
+   * a broker that stopped answering.
    */
   private <R> R await(CompletableFuture<R> future, Duration timeout)
       throws InterruptedException, ExecutionException, TimeoutException {
@@ -176,6 +180,21 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
         .setData(ByteString.copyFrom(codec.encode(item)))
         .setContentType(codec.contentType())
         .build();
+  }
+
+  /** A future failing with the SDK's exceptions, completed off the gRPC threads. */
+  private <R> CompletableFuture<R> translated(CompletableFuture<R> source) {
+    CompletableFuture<R> out = new CompletableFuture<>();
+    source.whenCompleteAsync(
+        (v, t) -> {
+          if (t == null) {
+            out.complete(v);
+          } else {
+            out.completeExceptionally(Errors.translate(t));
+          }
+        },
+        broker.callbacks());
+    return out;
   }
 
   // ---- figures ----
@@ -208,8 +227,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
   private Queue describe() {
     return broker.call(
         stub ->
-            stub.getQueue(
-                    GetQueueRequest.newBuilder().setName(name()).setUid(uid()).build())
+            stub.getQueue(GetQueueRequest.newBuilder().setName(name()).setUid(uid()).build())
                 .getQueue());
   }
 
@@ -225,9 +243,12 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public void join() {
+    JoinCall call = startJoin(null);
     try {
-      joinCall(null).get();
+      call.result.get();
     } catch (InterruptedException e) {
+      call.cancel();
+      Thread.currentThread().interrupt();
       throw Errors.interrupted(e);
     } catch (ExecutionException e) {
       throw Errors.translate(e.getCause());
@@ -236,11 +257,15 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public boolean join(Duration timeout) {
+    JoinCall call = startJoin(timeout);
     try {
-      return await(joinCall(timeout), timeout);
+      return await(call.result, timeout);
     } catch (InterruptedException e) {
+      call.cancel();
+      Thread.currentThread().interrupt();
       throw Errors.interrupted(e);
     } catch (TimeoutException e) {
+      call.cancel();
       throw Errors.unresponsive("a join");
     } catch (ExecutionException e) {
       throw Errors.translate(e.getCause());
@@ -249,16 +274,53 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public CompletableFuture<Boolean> joinAsync(Duration timeout) {
-    return Async.failTranslated(joinCall(timeout));
+    JoinCall call = startJoin(timeout);
+    CompletableFuture<Boolean> out =
+        new CompletableFuture<>() {
+          @Override
+          public boolean cancel(boolean mayInterruptIfRunning) {
+            call.cancel(); // a join given up must not stay parked on the broker
+            return super.cancel(mayInterruptIfRunning);
+          }
+
+          @Override
+          public boolean completeExceptionally(Throwable ex) {
+            call.cancel();
+            return super.completeExceptionally(ex);
+          }
+        };
+    call.result.whenCompleteAsync(
+        (done, t) -> {
+          if (t == null) {
+            out.complete(done);
+          } else {
+            out.completeExceptionally(Errors.translate(t));
+          }
+        },
+        broker.callbacks());
+    return out;
   }
 
-  private CompletableFuture<Boolean> joinCall(Duration timeout) {
+  /** A {@code JoinQueue} call: its result, and the way to cancel it on the broker. */
+  private static final class JoinCall {
+    final CompletableFuture<Boolean> result = new CompletableFuture<>();
+    private volatile ClientCallStreamObserver<JoinQueueRequest> call;
+
+    void cancel() {
+      ClientCallStreamObserver<JoinQueueRequest> c = call;
+      if (c != null && !result.isDone()) {
+        c.cancel("join given up", null);
+      }
+    }
+  }
+
+  private JoinCall startJoin(Duration timeout) {
     JoinQueueRequest.Builder request =
         JoinQueueRequest.newBuilder()
             .setQueue(name())
             .setUid(uid())
             .setSessionId(broker.sessionId());
-    var stub = broker.asyncStub();
+    QueueServiceGrpc.QueueServiceStub stub = broker.asyncStub();
     if (timeout != null) {
       request.setTimeoutSeconds(seconds(timeout));
       // The broker answers at the timeout; the deadline only bounds a broker that does not.
@@ -266,56 +328,55 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
           stub.withDeadlineAfter(
               saturatedMillis(timeout) + broker.waitGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
-    CompletableFuture<Boolean> result = new CompletableFuture<>();
+    JoinCall join = new JoinCall();
     stub.joinQueue(
         request.build(),
-        new StreamObserver<JoinQueueResponse>() {
+        new ClientResponseObserver<JoinQueueRequest, JoinQueueResponse>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<JoinQueueRequest> call) {
+            join.call = call;
+          }
+
           @Override
           public void onNext(JoinQueueResponse value) {
-            result.complete(value.getDone());
+            join.result.complete(value.getDone());
           }
 
           @Override
           public void onError(Throwable t) {
-            result.completeExceptionally(t);
+            join.result.completeExceptionally(t);
           }
 
           @Override
           public void onCompleted() {}
         });
-    return result;
+    return join;
   }
 
   // ---- streams ----
 
   private synchronized ConsumerStream<T> consumer() {
-    if (closed) {
-      throw Errors.closed();
-    }
+    checkUsable();
     if (consumer == null || !consumer.isAlive()) {
       consumer =
-          new ConsumerStream<>(
-              broker.asyncStub(), name(), uid(), broker.sessionId(), this::decode);
+          new ConsumerStream<>(broker.asyncStub(), name(), uid(), broker.sessionId(), this::decode);
     }
-    return consumer;
-  }
-
-  private synchronized ConsumerStream<T> consumerIfOpen() {
     return consumer;
   }
 
   private synchronized ProducerStream producer() {
-    if (closed) {
-      throw Errors.closed();
-    }
+    checkUsable();
     if (producer == null || !producer.isAlive()) {
       producer = new ProducerStream(broker.asyncStub(), name(), uid(), broker.sessionId());
     }
     return producer;
   }
 
-  private synchronized ProducerStream producerIfOpen() {
-    return producer;
+  private void checkUsable() {
+    if (closed) {
+      throw Errors.closed();
+    }
+    broker.checkUsable();
   }
 
   @Override

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -41,8 +40,7 @@ class IpcQueueTest {
 
   @Test
   void tutorialWritersAndReaderKeepEachWritersOrder() throws Exception {
-    List<String> got =
-        QueueTutorialExample.run(broker.target(), EmbeddedBroker.uniqueName("urls"));
+    List<String> got = QueueTutorialExample.run(broker.target(), EmbeddedBroker.uniqueName("urls"));
 
     assertThat(got).containsExactlyInAnyOrder("url_1", "url_2", "url_3", "url_4", "url_5", "url_6");
     assertThat(got.stream().filter(u -> u.compareTo("url_4") < 0))
@@ -59,7 +57,8 @@ class IpcQueueTest {
     }
     assertThat(q.isFull()).isTrue();
 
-    QueueFullException full = catchThrowableOfType(QueueFullException.class, () -> q.putNowait("6"));
+    QueueFullException full =
+        catchThrowableOfType(QueueFullException.class, () -> q.putNowait("6"));
     assertThat(full.reason()).isEqualTo("QUEUE_FULL");
     assertThat(full.code()).isEqualTo(IpcBrokerException.Code.OK);
 
@@ -254,14 +253,15 @@ class IpcQueueTest {
 
   @Test
   void bytesAndProtobufCodecsRoundTrip() {
-    IpcQueue<byte[]> bytes =
-        client.queue(EmbeddedBroker.uniqueName("bytes"), 0, Codecs.bytes());
+    IpcQueue<byte[]> bytes = client.queue(EmbeddedBroker.uniqueName("bytes"), 0, Codecs.bytes());
     bytes.put(new byte[] {0, 1, 2, (byte) 255});
     assertThat(bytes.get()).containsExactly(0, 1, 2, 255);
 
     IpcQueue<Timestamp> stamps =
         client.queue(
-            EmbeddedBroker.uniqueName("stamps"), 0, Codecs.protobuf(Timestamp.getDefaultInstance()));
+            EmbeddedBroker.uniqueName("stamps"),
+            0,
+            Codecs.protobuf(Timestamp.getDefaultInstance()));
     Timestamp t = Timestamp.newBuilder().setSeconds(42).setNanos(7).build();
     stamps.put(t);
     assertThat(stamps.get()).isEqualTo(t);
@@ -302,9 +302,10 @@ class IpcQueueTest {
     assertThat(waitingGetters(theirs)).isZero();
     assertThatThrownBy(() -> broker.server().sessions().get(session))
         .hasFieldOrPropertyWithValue("reason", io.ipcbroker.server.core.Reason.SESSION_NOT_FOUND);
-    assertThatThrownBy(() -> q.get()).isInstanceOfSatisfying(
-        IpcBrokerException.class,
-        e -> assertThat(e.reason()).isEqualTo(IpcBrokerException.CLIENT_CLOSED));
+    assertThatThrownBy(() -> q.get())
+        .isInstanceOfSatisfying(
+            IpcBrokerException.class,
+            e -> assertThat(e.reason()).isEqualTo(IpcBrokerException.CLIENT_CLOSED));
   }
 
   @Test
@@ -314,37 +315,58 @@ class IpcQueueTest {
     IpcQueue<String> consumer = other.queue(name, 10);
     int items = 2000;
     List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
-    CountDownLatch done = new CountDownLatch(4);
+    java.util.concurrent.atomic.AtomicInteger taken =
+        new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> getters = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
-      new Thread(
+      Thread getter =
+          new Thread(
               () -> {
-                try {
-                  while (true) {
-                    got.add(consumer.get(Duration.ofMillis(500)));
+                // Stop once every item was taken; the long empty-wait only ends a getter that is
+                // parked when the last item goes elsewhere.
+                while (taken.get() < items) {
+                  try {
+                    got.add(consumer.get(Duration.ofSeconds(5)));
+                    taken.incrementAndGet();
+                  } catch (QueueEmptyException e) {
+                    return;
                   }
-                } catch (QueueEmptyException e) {
-                  done.countDown();
                 }
-              })
-          .start();
+              });
+      getter.start();
+      getters.add(getter);
     }
     for (int i = 0; i < items; i++) {
       producer.put(Integer.toString(i));
     }
-    assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+    for (Thread getter : getters) {
+      getter.join(30_000);
+      assertThat(getter.isAlive()).isFalse();
+    }
     assertThat(got).hasSize(items).doesNotHaveDuplicates();
   }
 
-  private static int waitingGetters(IpcQueue<?> q) {
+  static int waitingGetters(IpcQueue<?> q) {
     return describe(q).getWaitingGetters();
   }
 
-  private static int waitingPutters(IpcQueue<?> q) {
+  static int waitingPutters(IpcQueue<?> q) {
     return describe(q).getWaitingPutters();
   }
 
-  private static io.ipcbroker.v1.Queue describe(IpcQueue<?> q) {
+  static io.ipcbroker.v1.Queue describe(IpcQueue<?> q) {
     QueueHandle<?> h = (QueueHandle<?>) q;
     return h.describeForTests();
+  }
+
+  /** Waits until nothing is in flight: no unacknowledged delivery and no parked getter. */
+  static void awaitSettled(IpcQueue<?> q) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              io.ipcbroker.v1.Queue d = describe(q);
+              return d.getUnacked() == 0 && d.getWaitingGetters() == 0;
+            });
   }
 }
