@@ -42,8 +42,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(60)
 class BadInputConformanceTest {
   /**
-   * The broker's item limit: the default (4 MiB less 64 KiB) unless {@code -Dipcbroker.maxItemBytes}
-   * says the broker under test was started with another {@code --max-item-bytes}.
+   * The broker's item limit: the default (4 MiB less 64 KiB) unless {@code
+   * -Dipcbroker.maxItemBytes} says the broker under test was started with another {@code
+   * --max-item-bytes}.
    */
   private static final int ITEM_LIMIT =
       Integer.getInteger("ipcbroker.maxItemBytes", (4 << 20) - (64 << 10));

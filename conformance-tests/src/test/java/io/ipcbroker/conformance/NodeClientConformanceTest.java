@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A client in another language, written from the .proto files alone ({@code
- * clients/node/queue_smoke.js}, Node.js with {@code @grpc/proto-loader}), opens a session, keeps
- * it alive, creates a queue, puts and gets with timeouts, and tells FULL from EMPTY from an error
- * by its {@code ErrorInfo.reason}, against the broker under test.
+ * clients/node/queue_smoke.js}, Node.js with {@code @grpc/proto-loader}), opens a session, keeps it
+ * alive, creates a queue, puts and gets with timeouts, and tells FULL from EMPTY from an error by
+ * its {@code ErrorInfo.reason}, against the broker under test.
  *
  * <p>Needs {@code node} and {@code npm} on the PATH; the test installs the client's two packages
  * from the npm registry on first use. {@code -Dipcbroker.skipNode=true} skips it explicitly.

@@ -8,10 +8,10 @@ import java.time.Duration;
  * @param host the address to listen on (loopback by default)
  * @param port the port; 0 picks a free one
  * @param maxItemBytes the largest item a queue accepts
- * @param maxInboundMessageBytes the largest message a client may send; above the item limit so
- *     that an oversized item gets {@code ITEM_TOO_LARGE}, not a transport error
- * @param keepAliveTime how long a connection may be silent before the broker pings it; this is
- *     what finds clients that vanished without closing their connection
+ * @param maxInboundMessageBytes the largest message a client may send; above the item limit so that
+ *     an oversized item gets {@code ITEM_TOO_LARGE}, not a transport error
+ * @param keepAliveTime how long a connection may be silent before the broker pings it; this is what
+ *     finds clients that vanished without closing their connection
  * @param keepAliveTimeout how long the broker waits for a ping's answer before dropping the
  *     connection (and releasing what its calls held)
  * @param permitKeepAliveTime the shortest client ping interval the broker tolerates
@@ -29,6 +29,7 @@ public record BrokerConfig(
 
   /** The default port, as in the README. */
   public static final int DEFAULT_PORT = 50051;
+
   /**
    * The default item limit: 4 MiB less 64 KiB, so that a delivery of one item always fits in the 4
    * MiB that gRPC clients accept by default (grpc-java, grpcio, grpc-js, grpcurl).

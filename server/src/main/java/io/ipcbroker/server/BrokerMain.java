@@ -11,9 +11,9 @@ import sun.misc.Signal;
 /**
  * The runnable broker: {@code java -jar ipcbroker-server-all.jar [--host H] [--port P]}.
  *
- * <p>Prints one line {@code ipcbroker listening on HOST:PORT} on stdout once it accepts calls
- * (with {@code --port 0} the port is the one it picked), and exits 0 after a graceful shutdown on
- * SIGTERM or SIGINT.
+ * <p>Prints one line {@code ipcbroker listening on HOST:PORT} on stdout once it accepts calls (with
+ * {@code --port 0} the port is the one it picked), and exits 0 after a graceful shutdown on SIGTERM
+ * or SIGINT.
  */
 public final class BrokerMain {
   private static final String USAGE =
@@ -41,8 +41,9 @@ public final class BrokerMain {
           case "--port" -> config.port(Integer.parseInt(value(args, ++i, arg)));
           case "--address-file" -> addressFile = Path.of(value(args, ++i, arg));
           case "--max-item-bytes" -> config.maxItemBytes(Integer.parseInt(value(args, ++i, arg)));
-          case "--shutdown-grace-ms" -> config.shutdownGrace(
-              java.time.Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
+          case "--shutdown-grace-ms" ->
+              config.shutdownGrace(
+                  java.time.Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
           case "--help", "-h" -> {
             System.out.println(USAGE);
             return;

@@ -87,8 +87,8 @@ public final class BrokerServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving. Returns false, without serving, if {@link #shutdown} was called first (a
-   * signal during start-up).
+   * Starts serving. Returns false, without serving, if {@link #shutdown} was called first (a signal
+   * during start-up).
    */
   public boolean start() throws IOException {
     synchronized (lifecycle) {

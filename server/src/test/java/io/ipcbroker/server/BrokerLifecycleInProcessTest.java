@@ -38,11 +38,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Proves session keep-alive and the broker's life cycle over an in-process transport: a
- * {@code KeepAlive} stream keeps a 1 s session alive for as long as it runs and ending the stream
- * ends the session; graceful shutdown answers parked {@code GetItem} calls and open
- * {@code Consume} streams {@code UNAVAILABLE}/{@code SERVER_SHUTTING_DOWN} without handing over the
- * item a failing stream gives back; health goes from SERVING to NOT_SERVING when shutdown begins.
+ * Proves session keep-alive and the broker's life cycle over an in-process transport: a {@code
+ * KeepAlive} stream keeps a 1 s session alive for as long as it runs and ending the stream ends the
+ * session; graceful shutdown answers parked {@code GetItem} calls and open {@code Consume} streams
+ * {@code UNAVAILABLE}/{@code SERVER_SHUTTING_DOWN} without handing over the item a failing stream
+ * gives back; health goes from SERVING to NOT_SERVING when shutdown begins.
  */
 @Timeout(60)
 class BrokerLifecycleInProcessTest {
@@ -165,8 +165,7 @@ class BrokerLifecycleInProcessTest {
     assertThat(alive(other)).isTrue();
 
     StreamRecorder<KeepAliveResponse> gone = new StreamRecorder<>();
-    b.sessionsAsync.keepAlive(gone).onNext(KeepAliveRequest.newBuilder().setSessionId(id)
-        .build());
+    b.sessionsAsync.keepAlive(gone).onNext(KeepAliveRequest.newBuilder().setSessionId(id).build());
     assertError(gone.awaitError(), Status.Code.NOT_FOUND, Reason.SESSION_NOT_FOUND);
   }
 
@@ -178,9 +177,7 @@ class BrokerLifecycleInProcessTest {
     assertThat(
             health
                 .check(
-                    HealthCheckRequest.newBuilder()
-                        .setService("ipcbroker.v1.QueueService")
-                        .build())
+                    HealthCheckRequest.newBuilder().setService("ipcbroker.v1.QueueService").build())
                 .getStatus())
         .isEqualTo(ServingStatus.SERVING);
 

@@ -35,14 +35,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Proves that parked calls cost no thread: a real broker on loopback TCP (Netty) parks 10,000
- * unary {@code GetItem} calls, or 10,000 pulls on ten {@code Consume} streams, and the JVM's live
- * thread count stays within a small constant of what it was before. Prints the thread counts and
- * the heap used after GC, then releases every waiter (force delete) and checks that each was
- * answered {@code NOT_FOUND}/{@code OBJECT_DELETED}.
+ * Proves that parked calls cost no thread: a real broker on loopback TCP (Netty) parks 10,000 unary
+ * {@code GetItem} calls, or 10,000 pulls on ten {@code Consume} streams, and the JVM's live thread
+ * count stays within a small constant of what it was before. Prints the thread counts and the heap
+ * used after GC, then releases every waiter (force delete) and checks that each was answered {@code
+ * NOT_FOUND}/{@code OBJECT_DELETED}.
  *
- * <p>Client and broker share this JVM, so the client's channel runs on a fixed two-thread
- * executor created before the baseline, and the baseline is taken after one warm-up call.
+ * <p>Client and broker share this JVM, so the client's channel runs on a fixed two-thread executor
+ * created before the baseline, and the baseline is taken after one warm-up call.
  */
 @Timeout(180)
 class ParkedCallsThreadTest {
@@ -142,8 +142,7 @@ class ParkedCallsThreadTest {
   private void release(String queue) {
     assertThat(
             blocking
-                .deleteQueue(
-                    DeleteQueueRequest.newBuilder().setName(queue).setForce(true).build())
+                .deleteQueue(DeleteQueueRequest.newBuilder().setName(queue).setForce(true).build())
                 .getDeleted())
         .isTrue();
   }
@@ -224,8 +223,7 @@ class ParkedCallsThreadTest {
 
                 @Override
                 public void onError(Throwable t) {
-                  outcomes.computeIfAbsent(outcome(t), k -> new AtomicInteger())
-                      .incrementAndGet();
+                  outcomes.computeIfAbsent(outcome(t), k -> new AtomicInteger()).incrementAndGet();
                   ended.countDown();
                 }
 
@@ -238,8 +236,7 @@ class ParkedCallsThreadTest {
       req.onNext(
           ConsumeRequest.newBuilder().setOpen(StreamOpen.newBuilder().setQueue("pulls")).build());
       for (int p = 1; p <= pullsPerStream; p++) {
-        req.onNext(
-            ConsumeRequest.newBuilder().setPull(Pull.newBuilder().setPullId(p)).build());
+        req.onNext(ConsumeRequest.newBuilder().setPull(Pull.newBuilder().setPullId(p)).build());
       }
     }
     await()

@@ -50,9 +50,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Drives the queue service through a real gRPC stack on an in-process transport: the status code
  * and {@code ErrorInfo} of errors; the unary {@code GetItem} (commit once the response is written,
- * hand back when cancelled while parked, an in-band EMPTY before a bare deadline); the acked
- * {@code Consume} stream (ack, nack, revoke, half-close and cancel hand-back); the
- * {@code PutItems} stream; joins; and calls bound to a session that ends.
+ * hand back when cancelled while parked, an in-band EMPTY before a bare deadline); the acked {@code
+ * Consume} stream (ack, nack, revoke, half-close and cancel hand-back); the {@code PutItems}
+ * stream; joins; and calls bound to a session that ends.
  */
 @Timeout(60)
 class QueueServiceInProcessTest {
@@ -73,9 +73,7 @@ class QueueServiceInProcessTest {
   }
 
   private static ConsumeRequest open(String queue) {
-    return ConsumeRequest.newBuilder()
-        .setOpen(StreamOpen.newBuilder().setQueue(queue))
-        .build();
+    return ConsumeRequest.newBuilder().setOpen(StreamOpen.newBuilder().setQueue(queue)).build();
   }
 
   private static ConsumeRequest pull(long id, int max) {
@@ -101,8 +99,7 @@ class QueueServiceInProcessTest {
 
     assertFails(() -> b.create("bad name", 0), Status.Code.INVALID_ARGUMENT, Reason.INVALID_NAME);
     b.create("jobs", 5);
-    assertFails(() -> b.create("jobs", 5), Status.Code.ALREADY_EXISTS,
-        Reason.QUEUE_ALREADY_EXISTS);
+    assertFails(() -> b.create("jobs", 5), Status.Code.ALREADY_EXISTS, Reason.QUEUE_ALREADY_EXISTS);
     assertFails(
         () ->
             b.queues.createQueue(
@@ -141,8 +138,8 @@ class QueueServiceInProcessTest {
         Status.Code.INVALID_ARGUMENT,
         Reason.INVALID_FIELD_VALUE);
     assertFails(
-        () -> b.sessions.createSession(CreateSessionRequest.newBuilder().setTtlSeconds(0.1)
-            .build()),
+        () ->
+            b.sessions.createSession(CreateSessionRequest.newBuilder().setTtlSeconds(0.1).build()),
         Status.Code.INVALID_ARGUMENT,
         Reason.INVALID_FIELD_VALUE);
     assertFails(
@@ -163,8 +160,8 @@ class QueueServiceInProcessTest {
     b.create("jobs", 0);
     StreamRecorder<ConsumeResponse> noOpen = new StreamRecorder<>();
     b.queuesAsync.consume(noOpen).onNext(pull(1, 1));
-    assertError(noOpen.awaitError(), Status.Code.INVALID_ARGUMENT,
-        Reason.STREAM_PROTOCOL_VIOLATION);
+    assertError(
+        noOpen.awaitError(), Status.Code.INVALID_ARGUMENT, Reason.STREAM_PROTOCOL_VIOLATION);
 
     StreamRecorder<ConsumeResponse> badAck = new StreamRecorder<>();
     StreamObserver<ConsumeRequest> req = b.queuesAsync.consume(badAck);
@@ -219,8 +216,7 @@ class QueueServiceInProcessTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> b.queue("jobs").getWaitingGetters() == 1);
 
     ctx.cancel(null);
-    assertThat(Status.fromThrowable(rec.awaitError()).getCode())
-        .isEqualTo(Status.Code.CANCELLED);
+    assertThat(Status.fromThrowable(rec.awaitError()).getCode()).isEqualTo(Status.Code.CANCELLED);
     // The broker has let go of the waiter once it no longer counts it.
     await().atMost(Duration.ofSeconds(10)).until(() -> b.queue("jobs").getWaitingGetters() == 0);
 
@@ -237,8 +233,7 @@ class QueueServiceInProcessTest {
   void getItemWithOnlyADeadlineAnswersEmptyBeforeIt() {
     b.create("jobs", 0);
     long start = System.nanoTime();
-    GetItemResponse r =
-        b.queues.withDeadlineAfter(500, TimeUnit.MILLISECONDS).getItem(get("jobs"));
+    GetItemResponse r = b.queues.withDeadlineAfter(500, TimeUnit.MILLISECONDS).getItem(get("jobs"));
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     // An in-band answer, not DEADLINE_EXCEEDED, and only after waiting most of the deadline.
     assertThat(r.getOutcome()).isEqualTo(PullOutcome.PULL_OUTCOME_EMPTY);
@@ -253,8 +248,7 @@ class QueueServiceInProcessTest {
     assertThat(b.queues.getItem(get("jobs").toBuilder().setNowait(true).build()).getOutcome())
         .isEqualTo(PullOutcome.PULL_OUTCOME_EMPTY);
     assertThat(
-            b.queues.getItem(get("jobs").toBuilder().setTimeoutSeconds(0.05).build())
-                .getOutcome())
+            b.queues.getItem(get("jobs").toBuilder().setTimeoutSeconds(0.05).build()).getOutcome())
         .isEqualTo(PullOutcome.PULL_OUTCOME_EMPTY);
   }
 
@@ -377,7 +371,10 @@ class QueueServiceInProcessTest {
     assertThat(r1.getAccepted()).isEqualTo(2);
 
     req.onNext(
-        PutItemsRequest.newBuilder().setPutId(2).addItems(text("d")).setTimeoutSeconds(0.05)
+        PutItemsRequest.newBuilder()
+            .setPutId(2)
+            .addItems(text("d"))
+            .setTimeoutSeconds(0.05)
             .build());
     PutResult r2 = rec.next().getResult();
     assertThat(r2.getPutId()).isEqualTo(2);
@@ -409,8 +406,7 @@ class QueueServiceInProcessTest {
         Reason.QUEUE_IN_USE);
     assertThat(
             b.queues
-                .deleteQueue(DeleteQueueRequest.newBuilder().setName("jobs").setForce(true)
-                    .build())
+                .deleteQueue(DeleteQueueRequest.newBuilder().setName("jobs").setForce(true).build())
                 .getDeleted())
         .isTrue();
     assertError(parked.awaitError(), Status.Code.NOT_FOUND, Reason.OBJECT_DELETED);
@@ -434,12 +430,12 @@ class QueueServiceInProcessTest {
     b.queuesAsync.joinQueue(JoinQueueRequest.newBuilder().setQueue("tasks").build(), join);
     await().atMost(Duration.ofSeconds(10)).until(() -> b.queue("tasks").getWaitingJoiners() == 1);
     assertFails(
-        () -> b.queues.taskDone(TaskDoneRequest.newBuilder().setQueue("tasks").setCount(2)
-            .build()),
+        () -> b.queues.taskDone(TaskDoneRequest.newBuilder().setQueue("tasks").setCount(2).build()),
         Status.Code.FAILED_PRECONDITION,
         Reason.TASK_DONE_TOO_MANY_TIMES);
     assertThat(
-            b.queues.taskDone(TaskDoneRequest.newBuilder().setQueue("tasks").build())
+            b.queues
+                .taskDone(TaskDoneRequest.newBuilder().setQueue("tasks").build())
                 .getUnfinishedTasks())
         .isZero();
     JoinQueueResponse done = join.next();
@@ -451,7 +447,9 @@ class QueueServiceInProcessTest {
   @Test
   void callsBoundToASessionEndWithIt() throws Exception {
     String session =
-        b.sessions.createSession(CreateSessionRequest.getDefaultInstance()).getSession()
+        b.sessions
+            .createSession(CreateSessionRequest.getDefaultInstance())
+            .getSession()
             .getSessionId();
     b.queues.createQueue(
         CreateQueueRequest.newBuilder()

@@ -15,6 +15,7 @@ final class StreamRecorder<T> implements StreamObserver<T> {
 
   private final LinkedBlockingQueue<T> messages = new LinkedBlockingQueue<>();
   private final List<T> all = java.util.Collections.synchronizedList(new ArrayList<>());
+
   /** Completes with null on success, or with the error. */
   final CompletableFuture<Throwable> done = new CompletableFuture<>();
 

@@ -26,9 +26,14 @@ public final class Names {
     if (value.length() > MAX_NAME_LENGTH || !NAME.matcher(value).matches()) {
       throw BrokerException.of(
           Reason.INVALID_NAME,
-          field + " must be 1 to " + MAX_NAME_LENGTH
+          field
+              + " must be 1 to "
+              + MAX_NAME_LENGTH
               + " characters of [A-Za-z0-9_.:-], starting with a letter, digit or '_'",
-          "field", field, "value", abbreviate(value));
+          "field",
+          field,
+          "value",
+          abbreviate(value));
     }
     return value;
   }

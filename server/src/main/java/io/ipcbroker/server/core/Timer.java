@@ -25,8 +25,6 @@ public interface Timer {
   /** Runs {@code task} once after {@code delayNanos}. */
   Timeout schedule(Runnable task, long delayNanos);
 
-  /**
-   * Runs {@code task} every {@code periodNanos} until the timer shuts down.
-   */
+  /** Runs {@code task} every {@code periodNanos} until the timer shuts down. */
   Timeout scheduleAtFixedRate(Runnable task, long periodNanos);
 }

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>a timeout of 0: one try; a positive timeout: at most that long, and never past the
  *       deadline.
  *   <li>a negative, NaN or infinite timeout: {@link Reason#INVALID_TIMEOUT}.
- *   <li>a call whose deadline already passed: {@link #EXPIRED}, not even one try, since its
- *       answer cannot reach the client any more (an item handed to it would be lost).
+ *   <li>a call whose deadline already passed: {@link #EXPIRED}, not even one try, since its answer
+ *       cannot reach the client any more (an item handed to it would be lost).
  * </ul>
  *
  * <p>The broker ends a wait a little before the deadline (10% of the time left, at most 50 ms) so
@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
 public final class Wait {
   /** One non-blocking try. */
   public static final Wait NO_WAIT = new Wait(0);
+
   /** No limit at all. */
   public static final Wait FOREVER = new Wait(Long.MAX_VALUE);
+
   /** The call's deadline passed before the operation began: answer at once, without a try. */
   public static final Wait EXPIRED = new Wait(-1);
 
@@ -57,7 +59,10 @@ public final class Wait {
         throw BrokerException.of(
             Reason.INVALID_TIMEOUT,
             "timeout_seconds must be a finite number >= 0",
-            "field", "timeout_seconds", "value", Double.toString(t));
+            "field",
+            "timeout_seconds",
+            "value",
+            Double.toString(t));
       }
       timeoutNanos = (long) (Math.min(t, MAX_TIMEOUT_SECONDS) * 1e9);
     }

@@ -22,8 +22,8 @@ import java.util.function.ToIntFunction;
  * consumer's unacknowledged set) happens under it, together with the state change of the waiter
  * involved, so a timeout, a revoke or a stream's end either happens before the hand-over (and the
  * item stays) or after it (and the item is the consumer's, to be acked or returned). Answers to
- * clients are collected while the lock is held and sent after it is released, so no client I/O
- * ever runs under the lock.
+ * clients are collected while the lock is held and sent after it is released, so no client I/O ever
+ * runs under the lock.
  *
  * <p>Invariants after every operation: parked getters exist only while no item is queued; parked
  * putters exist only while the queue is full. Items given back by consumers go to the head and may
@@ -174,7 +174,12 @@ public final class BoundedQueue<T> {
         throw BrokerException.of(
             Reason.TASK_DONE_TOO_MANY_TIMES,
             "task_done() called more times than items were put into queue " + name,
-            "queue", name, "unfinished", unfinished, "count", count);
+            "queue",
+            name,
+            "unfinished",
+            unfinished,
+            "count",
+            count);
       }
       unfinished -= count;
       left = unfinished;
@@ -211,8 +216,8 @@ public final class BoundedQueue<T> {
   }
 
   /**
-   * Waits until every task is done or {@code wait} ends, then answers {@code sink} (possibly
-   * before returning).
+   * Waits until every task is done or {@code wait} ends, then answers {@code sink} (possibly before
+   * returning).
    */
   public JoinHandle join(Wait wait, JoinSink sink) {
     List<Runnable> done = new ArrayList<>(1);
@@ -297,7 +302,8 @@ public final class BoundedQueue<T> {
       throw BrokerException.of(
           Reason.QUEUE_NOT_JOINABLE,
           "queue " + name + " is not joinable; create it with kind JOINABLE",
-          "queue", name);
+          "queue",
+          name);
     }
   }
 
@@ -318,9 +324,9 @@ public final class BoundedQueue<T> {
 
   /**
    * As {@link #close(BrokerException, boolean)}; with {@code requireIdle} (a delete without force)
-   * it first checks, under the same hold of the lock, that the queue is idle, and otherwise
-   * throws without changing anything. Checking and closing in two lock holds would let a put
-   * answered OK in between be discarded.
+   * it first checks, under the same hold of the lock, that the queue is idle, and otherwise throws
+   * without changing anything. Checking and closing in two lock holds would let a put answered OK
+   * in between be discarded.
    *
    * @param answers collects the answers to parked calls and bound streams, which the caller runs
    *     once it holds no lock (a registry deletes under its own monitor)
@@ -369,16 +375,29 @@ public final class BoundedQueue<T> {
     if (!items.isEmpty() || unacked > 0) {
       throw BrokerException.of(
           Reason.QUEUE_NOT_EMPTY,
-          "queue " + name + " holds " + items.size() + " items and " + unacked
+          "queue "
+              + name
+              + " holds "
+              + items.size()
+              + " items and "
+              + unacked
               + " unacknowledged deliveries; delete with force to discard them",
-          "queue", name, "size", items.size(), "unacked", unacked);
+          "queue",
+          name,
+          "size",
+          items.size(),
+          "unacked",
+          unacked);
     }
     int waiters = takers.size() + putters.size() + joiners.size();
     if (waiters > 0) {
       throw BrokerException.of(
           Reason.QUEUE_IN_USE,
           "queue " + name + " has " + waiters + " parked calls; delete with force to end them",
-          "queue", name, "waiters", waiters);
+          "queue",
+          name,
+          "waiters",
+          waiters);
     }
   }
 

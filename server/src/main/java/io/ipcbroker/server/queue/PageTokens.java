@@ -42,6 +42,9 @@ final class PageTokens {
     return BrokerException.of(
         Reason.INVALID_FIELD_VALUE,
         "page_token was not returned by ListQueues",
-        "field", "page_token", "value", Names.abbreviate(token));
+        "field",
+        "page_token",
+        "value",
+        Names.abbreviate(token));
   }
 }

@@ -31,8 +31,8 @@ public final class QueueConsumer<T> implements SessionOwned {
     void failed(BrokerException e);
 
     /**
-     * Whether the client is known to be gone (its call was cancelled) even though the consumer
-     * has not been closed yet; such a consumer is passed over at hand-over time.
+     * Whether the client is known to be gone (its call was cancelled) even though the consumer has
+     * not been closed yet; such a consumer is passed over at hand-over time.
      */
     default boolean isAbandoned() {
       return false;
@@ -107,7 +107,10 @@ public final class QueueConsumer<T> implements SessionOwned {
       throw BrokerException.of(
           Reason.INVALID_FIELD_VALUE,
           "max_items must be within [0, " + limits.maxPullItems() + "]",
-          "field", "max_items", "value", maxItems);
+          "field",
+          "max_items",
+          "value",
+          maxItems);
     }
     List<Runnable> done = new ArrayList<>(1);
     queue.lock.lock();
@@ -124,13 +127,15 @@ public final class QueueConsumer<T> implements SessionOwned {
         throw BrokerException.of(
             Reason.STREAM_PROTOCOL_VIOLATION,
             "pull_id must be larger than the previous pull's (" + lastPullId + ")",
-            "detail", "pull_id " + pullId + " after " + lastPullId);
+            "detail",
+            "pull_id " + pullId + " after " + lastPullId);
       }
       if (pending.size() >= limits.maxPendingPulls()) {
         throw BrokerException.of(
             Reason.LIMIT_EXCEEDED,
             "a consumer may have at most " + limits.maxPendingPulls() + " pulls pending",
-            "limit", limits.maxPendingPulls());
+            "limit",
+            limits.maxPendingPulls());
       }
       lastPullId = pullId;
       Timer timer = queue.context.timer();
@@ -279,9 +284,9 @@ public final class QueueConsumer<T> implements SessionOwned {
   }
 
   /**
-   * Ends the consumer because its client went away (a cancel, a dropped connection): pending
-   * pulls are dropped without an answer and every unacknowledged delivery goes back to the head
-   * of the queue, marked {@code redelivered}.
+   * Ends the consumer because its client went away (a cancel, a dropped connection): pending pulls
+   * are dropped without an answer and every unacknowledged delivery goes back to the head of the
+   * queue, marked {@code redelivered}.
    */
   public void close() {
     List<Runnable> done = new ArrayList<>();
@@ -338,7 +343,8 @@ public final class QueueConsumer<T> implements SessionOwned {
         BrokerException.of(
             Reason.SESSION_NOT_FOUND,
             "session " + session.id() + " ended",
-            "session", session.id()));
+            "session",
+            session.id()));
   }
 
   void failLocked(BrokerException e, boolean discardUnacked, List<Runnable> done) {
@@ -427,7 +433,8 @@ public final class QueueConsumer<T> implements SessionOwned {
     return BrokerException.of(
         Reason.DELIVERY_NOT_FOUND,
         "this stream holds no delivery " + id + " (never delivered here, or already acked)",
-        "deliveryId", id);
+        "deliveryId",
+        id);
   }
 
   /** How many deliveries the consumer holds unacknowledged. */

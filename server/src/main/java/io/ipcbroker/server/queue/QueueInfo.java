@@ -3,8 +3,7 @@ package io.ipcbroker.server.queue;
 import java.time.Instant;
 
 /**
- * A queue's configuration and its exact live figures, taken at one instant under the queue's
- * lock.
+ * A queue's configuration and its exact live figures, taken at one instant under the queue's lock.
  */
 public record QueueInfo(
     String name,

@@ -16,8 +16,8 @@ import java.util.List;
  *
  * <p>Only the oldest pending frame of a producer competes for room (it is parked among the queue's
  * putters); later frames wait behind it with their own timeouts, so a producer's items keep their
- * order even when some of its frames time out. Each frame is answered exactly once with how many
- * of its items, from the first, were enqueued. State is guarded by the queue's lock.
+ * order even when some of its frames time out. Each frame is answered exactly once with how many of
+ * its items, from the first, were enqueued. State is guarded by the queue's lock.
  */
 public final class QueueProducer<T> implements SessionOwned {
   /** Where a producer's answers go; called without the queue's lock held. */
@@ -71,7 +71,8 @@ public final class QueueProducer<T> implements SessionOwned {
       throw BrokerException.of(
           Reason.LIMIT_EXCEEDED,
           "a put frame may carry at most " + limits.maxFrameItems() + " items",
-          "limit", limits.maxFrameItems());
+          "limit",
+          limits.maxFrameItems());
     }
     List<Runnable> done = new ArrayList<>(2);
     queue.lock.lock();
@@ -85,13 +86,15 @@ public final class QueueProducer<T> implements SessionOwned {
         throw BrokerException.of(
             Reason.STREAM_PROTOCOL_VIOLATION,
             "put_id must be larger than the previous frame's (" + lastPutId + ")",
-            "detail", "put_id " + putId + " after " + lastPutId);
+            "detail",
+            "put_id " + putId + " after " + lastPutId);
       }
       if (pending.size() >= limits.maxPendingFrames()) {
         throw BrokerException.of(
             Reason.LIMIT_EXCEEDED,
             "a producer may have at most " + limits.maxPendingFrames() + " frames pending",
-            "limit", limits.maxPendingFrames());
+            "limit",
+            limits.maxPendingFrames());
       }
       lastPutId = putId;
       Frame frame = new Frame(putId, items, wait.isNoWait());
@@ -240,8 +243,8 @@ public final class QueueProducer<T> implements SessionOwned {
   }
 
   /**
-   * Ends the producer because its client went away: waiting frames are dropped without an
-   * answer; items already enqueued stay.
+   * Ends the producer because its client went away: waiting frames are dropped without an answer;
+   * items already enqueued stay.
    */
   public void close() {
     queue.lock.lock();
@@ -283,7 +286,8 @@ public final class QueueProducer<T> implements SessionOwned {
         BrokerException.of(
             Reason.SESSION_NOT_FOUND,
             "session " + session.id() + " ended",
-            "session", session.id()));
+            "session",
+            session.id()));
   }
 
   void failLocked(BrokerException e, List<Runnable> done) {

@@ -68,9 +68,14 @@ final class QueueProtos {
     return switch (kind) {
       case QUEUE_KIND_UNSPECIFIED, QUEUE_KIND_STANDARD -> false;
       case QUEUE_KIND_JOINABLE -> true;
-      case UNRECOGNIZED -> throw BrokerException.of(
-          Reason.INVALID_FIELD_VALUE, "kind is not a known QueueKind", "field", "kind", "value",
-          "unrecognized");
+      case UNRECOGNIZED ->
+          throw BrokerException.of(
+              Reason.INVALID_FIELD_VALUE,
+              "kind is not a known QueueKind",
+              "field",
+              "kind",
+              "value",
+              "unrecognized");
     };
   }
 
@@ -91,13 +96,19 @@ final class QueueProtos {
       throw BrokerException.of(
           Reason.ITEM_TOO_LARGE,
           "an item of " + size + " bytes is over the limit of " + maxItemBytes,
-          "size", size, "limit", maxItemBytes);
+          "size",
+          size,
+          "limit",
+          maxItemBytes);
     }
     if (p.getContentType().length() > MAX_CONTENT_TYPE_LENGTH) {
       throw BrokerException.of(
           Reason.INVALID_FIELD_VALUE,
           "content_type must be at most " + MAX_CONTENT_TYPE_LENGTH + " characters",
-          "field", "content_type", "value", p.getContentType().length() + " characters");
+          "field",
+          "content_type",
+          "value",
+          p.getContentType().length() + " characters");
     }
   }
 }

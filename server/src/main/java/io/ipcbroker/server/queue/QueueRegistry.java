@@ -27,6 +27,7 @@ import java.util.function.ToIntFunction;
 public final class QueueRegistry<T> {
   /** The page size of {@link #list} when the caller asks for none. */
   public static final int DEFAULT_PAGE_SIZE = 100;
+
   /** The largest page {@link #list} returns. */
   public static final int MAX_PAGE_SIZE = 1000;
 
@@ -134,7 +135,14 @@ public final class QueueRegistry<T> {
     return BrokerException.of(
         Reason.CONFIG_MISMATCH,
         "queue " + name + " exists with " + field + " " + existing + ", not " + requested,
-        "name", name, "field", field, "existing", existing, "requested", requested);
+        "name",
+        name,
+        "field",
+        field,
+        "existing",
+        existing,
+        "requested",
+        requested);
   }
 
   /**
@@ -152,9 +160,17 @@ public final class QueueRegistry<T> {
     if (expectedUid != null && !expectedUid.isEmpty() && !expectedUid.equals(queue.uid())) {
       throw BrokerException.of(
           Reason.UID_MISMATCH,
-          "queue " + name + " is not the queue with uid " + Names.abbreviate(expectedUid)
+          "queue "
+              + name
+              + " is not the queue with uid "
+              + Names.abbreviate(expectedUid)
               + " (that one was deleted)",
-          "name", name, "uid", queue.uid(), "expectedUid", Names.abbreviate(expectedUid));
+          "name",
+          name,
+          "uid",
+          queue.uid(),
+          "expectedUid",
+          Names.abbreviate(expectedUid));
     }
     return queue;
   }
@@ -165,15 +181,18 @@ public final class QueueRegistry<T> {
   /**
    * Lists queues in name order.
    *
-   * @param pageToken the last name of the previous page, as returned in {@link
-   *     Page#nextPageToken}; empty for the first page
+   * @param pageToken the last name of the previous page, as returned in {@link Page#nextPageToken};
+   *     empty for the first page
    */
   public Page<T> list(String namePrefix, int pageSize, String pageToken) {
     if (pageSize < 0) {
       throw BrokerException.of(
           Reason.INVALID_FIELD_VALUE,
           "page_size must not be negative",
-          "field", "page_size", "value", pageSize);
+          "field",
+          "page_size",
+          "value",
+          pageSize);
     }
     int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
     String after = PageTokens.decode(pageToken);
@@ -251,7 +270,6 @@ public final class QueueRegistry<T> {
     }
     return new Deleted(true, discarded);
   }
-
 
   /** How many queues exist. */
   public int size() {

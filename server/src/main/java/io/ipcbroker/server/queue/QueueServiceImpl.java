@@ -141,7 +141,10 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
             throw BrokerException.of(
                 Reason.INVALID_FIELD_VALUE,
                 "count must not be negative",
-                "field", "count", "value", count);
+                "field",
+                "count",
+                "value",
+                count);
           }
           long left =
               queues.get(request.getQueue(), request.getUid()).taskDone(count == 0 ? 1 : count);
@@ -344,8 +347,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
 
   private static BrokerException violation(String detail) {
     return BrokerException.of(
-        Reason.STREAM_PROTOCOL_VIOLATION, "stream protocol violation: " + detail,
-        "detail", detail);
+        Reason.STREAM_PROTOCOL_VIOLATION, "stream protocol violation: " + detail, "detail", detail);
   }
 
   /** One {@code Consume} stream. Inbound callbacks are serialised by gRPC. */
@@ -385,10 +387,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
           }
           Wait wait =
               Deadlines.waitFor(
-                  pull.getNowait(),
-                  pull.hasTimeoutSeconds(),
-                  pull.getTimeoutSeconds(),
-                  deadline);
+                  pull.getNowait(), pull.hasTimeoutSeconds(), pull.getTimeoutSeconds(), deadline);
           c.pull(pull.getPullId(), pull.getMaxItems() == 0 ? 1 : pull.getMaxItems(), wait);
         }
       } catch (RuntimeException e) {

@@ -4,9 +4,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 
 /**
  * The cancel and close handlers of a unary call that parks, installed before the handler returns
- * (grpc-java only accepts them then) and bound to their actions later, once the core objects
- * exist. An event that fires before its action is bound runs the action when it is bound, so no
- * cancel or commit is ever missed.
+ * (grpc-java only accepts them then) and bound to their actions later, once the core objects exist.
+ * An event that fires before its action is bound runs the action when it is bound, so no cancel or
+ * commit is ever missed.
  *
  * <p>grpc-java runs exactly one of the two per call: close when the response was written, cancel
  * when the call ended any other way (client cancel, deadline, dropped connection).

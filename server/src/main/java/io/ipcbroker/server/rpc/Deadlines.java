@@ -20,7 +20,8 @@ public final class Deadlines {
   }
 
   /** Applies the timeout rule of blocking calls to a request and the call's deadline. */
-  public static Wait waitFor(boolean nowait, boolean hasTimeout, double timeout, Deadline deadline) {
+  public static Wait waitFor(
+      boolean nowait, boolean hasTimeout, double timeout, Deadline deadline) {
     return Wait.of(nowait, hasTimeout ? timeout : null, remainingNanos(deadline));
   }
 }

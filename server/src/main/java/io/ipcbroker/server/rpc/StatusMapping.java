@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where failures become gRPC statuses: a {@code google.rpc.Status} whose details
- * hold exactly one {@code ErrorInfo} with the reason, the domain and the metadata.
+ * The one place where failures become gRPC statuses: a {@code google.rpc.Status} whose details hold
+ * exactly one {@code ErrorInfo} with the reason, the domain and the metadata.
  */
 public final class StatusMapping {
   /** The {@code ErrorInfo.domain} of every error the broker sends. */

@@ -23,10 +23,13 @@ public final class SessionRegistry {
 
   /** The TTL given when a client asks for none. */
   public static final double DEFAULT_TTL_SECONDS = 10;
+
   /** The shortest TTL accepted. */
   public static final double MIN_TTL_SECONDS = 0.5;
+
   /** The longest TTL accepted. */
   public static final double MAX_TTL_SECONDS = 3600;
+
   /** How often expired sessions are looked for: the precision of expiry. */
   static final long SWEEP_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -68,15 +71,24 @@ public final class SessionRegistry {
     if (!(ttlSeconds >= MIN_TTL_SECONDS && ttlSeconds <= MAX_TTL_SECONDS)) {
       throw BrokerException.of(
           Reason.INVALID_FIELD_VALUE,
-          "ttl_seconds must be 0 (default) or within [" + MIN_TTL_SECONDS + ", " + MAX_TTL_SECONDS
+          "ttl_seconds must be 0 (default) or within ["
+              + MIN_TTL_SECONDS
+              + ", "
+              + MAX_TTL_SECONDS
               + "]",
-          "field", "ttl_seconds", "value", Double.toString(ttlSeconds));
+          "field",
+          "ttl_seconds",
+          "value",
+          Double.toString(ttlSeconds));
     }
     if (clientName.length() > Names.MAX_NAME_LENGTH) {
       throw BrokerException.of(
           Reason.INVALID_FIELD_VALUE,
           "client_name must be at most " + Names.MAX_NAME_LENGTH + " characters",
-          "field", "client_name", "value", Names.abbreviate(clientName));
+          "field",
+          "client_name",
+          "value",
+          Names.abbreviate(clientName));
     }
     Session session =
         new Session(
@@ -143,8 +155,7 @@ public final class SessionRegistry {
   }
 
   /**
-   * Makes {@code owned} belong to session {@code id}, so that it is released when the session
-   * ends.
+   * Makes {@code owned} belong to session {@code id}, so that it is released when the session ends.
    *
    * @throws BrokerException {@link Reason#SESSION_NOT_FOUND} if the session is not live
    */
@@ -198,6 +209,7 @@ public final class SessionRegistry {
     return BrokerException.of(
         Reason.SESSION_NOT_FOUND,
         "session " + Names.abbreviate(id) + " does not exist, was closed or expired",
-        "session", Names.abbreviate(id));
+        "session",
+        Names.abbreviate(id));
   }
 }

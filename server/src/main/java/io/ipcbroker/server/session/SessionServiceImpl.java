@@ -121,7 +121,8 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
           throw BrokerException.of(
               Reason.STREAM_PROTOCOL_VIOLATION,
               "a KeepAlive stream serves one session",
-              "detail", "session_id changed");
+              "detail",
+              "session_id changed");
         }
         sender.send(
             KeepAliveResponse.newBuilder()
@@ -154,9 +155,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
       streams.remove(this);
       sender.fail(
           BrokerException.of(
-              Reason.SESSION_NOT_FOUND,
-              "session " + ended.id() + " ended",
-              "session", ended.id()));
+              Reason.SESSION_NOT_FOUND, "session " + ended.id() + " ended", "session", ended.id()));
     }
 
     void shutDown() {

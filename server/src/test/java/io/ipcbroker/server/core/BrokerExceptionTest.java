@@ -14,8 +14,8 @@ class BrokerExceptionTest {
     BrokerException e = BrokerException.of(Reason.QUEUE_NOT_FOUND, "m", "queue", "q", "n", 3);
     assertThat(e.reason()).isEqualTo(Reason.QUEUE_NOT_FOUND);
     assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
-    assertThat(e.metadata()).containsExactly(
-        java.util.Map.entry("queue", "q"), java.util.Map.entry("n", "3"));
+    assertThat(e.metadata())
+        .containsExactly(java.util.Map.entry("queue", "q"), java.util.Map.entry("n", "3"));
     assertThatThrownBy(() -> e.metadata().put("x", "y"))
         .isInstanceOf(UnsupportedOperationException.class);
   }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Proves the real timer's contract: tasks run after their delay, a cancelled task never runs, and
- * a task that throws neither kills the timer thread nor stops a periodic task.
+ * Proves the real timer's contract: tasks run after their delay, a cancelled task never runs, and a
+ * task that throws neither kills the timer thread nor stops a periodic task.
  */
 @Timeout(60)
 class ExecutorTimerTest {

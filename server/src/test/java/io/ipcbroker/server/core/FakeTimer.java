@@ -6,10 +6,10 @@ import java.util.List;
 
 /**
  * A {@link Timer} on a virtual clock that only moves when a test calls {@link #advanceNanos}, so
- * timeout logic can be tested without depending on the wall clock. One-shot tasks that come due
- * run on the calling thread, in due order, outside the timer's own lock (as a real timer runs them
- * on its thread, outside any broker lock). Periodic tasks are recorded but never run: the tests
- * that care (the session sweep) call the task directly.
+ * timeout logic can be tested without depending on the wall clock. One-shot tasks that come due run
+ * on the calling thread, in due order, outside the timer's own lock (as a real timer runs them on
+ * its thread, outside any broker lock). Periodic tasks are recorded but never run: the tests that
+ * care (the session sweep) call the task directly.
  */
 public final class FakeTimer implements Timer {
   private final List<Task> tasks = new ArrayList<>(); // guarded by this

@@ -27,8 +27,18 @@ class NamesTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "", "with space", " lead", "trail ", "a/b", "/abs", "-leading-dash", ".hidden", "tab\tx",
-        "ümlaut", "a*b", "new\nline"
+        "",
+        "with space",
+        " lead",
+        "trail ",
+        "a/b",
+        "/abs",
+        "-leading-dash",
+        ".hidden",
+        "tab\tx",
+        "ümlaut",
+        "a*b",
+        "new\nline"
       })
   void rejectsInvalidNames(String name) {
     BrokerException e =
@@ -42,8 +52,7 @@ class NamesTest {
   @Test
   void rejects129Characters() {
     BrokerException e =
-        catchThrowableOfType(
-            BrokerException.class, () -> Names.checkName("name", "a".repeat(129)));
+        catchThrowableOfType(BrokerException.class, () -> Names.checkName("name", "a".repeat(129)));
     assertThat(e).isNotNull();
     assertThat(e.reason()).isEqualTo(Reason.INVALID_NAME);
   }

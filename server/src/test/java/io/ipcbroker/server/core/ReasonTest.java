@@ -32,8 +32,7 @@ class ReasonTest {
 
   @Test
   void everySentContractValueExistsAsReason() {
-    Set<String> server =
-        Arrays.stream(Reason.values()).map(Enum::name).collect(Collectors.toSet());
+    Set<String> server = Arrays.stream(Reason.values()).map(Enum::name).collect(Collectors.toSet());
     for (ErrorReason r : ErrorReason.values()) {
       if (NOT_SENT.contains(r.name())) {
         continue;

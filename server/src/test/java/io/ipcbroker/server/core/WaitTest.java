@@ -81,8 +81,7 @@ class WaitTest {
   void invalidTimeoutIsRejectedEvenWithNowait(double timeout) {
     for (boolean nowait : new boolean[] {false, true}) {
       BrokerException e =
-          catchThrowableOfType(
-              BrokerException.class, () -> Wait.of(nowait, timeout, NONE));
+          catchThrowableOfType(BrokerException.class, () -> Wait.of(nowait, timeout, NONE));
       assertThat(e).as("nowait=%s timeout=%s", nowait, timeout).isNotNull();
       assertThat(e.reason()).isEqualTo(Reason.INVALID_TIMEOUT);
       assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Proves that a queue's figures ({@link BoundedQueue#info}) are exact, and the JoinableQueue
- * rules: {@code taskDone} counts, refuses to go below zero without changing anything, is refused
- * on a standard queue, and wakes parked joins; {@code join} answers false on timeout.
+ * Proves that a queue's figures ({@link BoundedQueue#info}) are exact, and the JoinableQueue rules:
+ * {@code taskDone} counts, refuses to go below zero without changing anything, is refused on a
+ * standard queue, and wakes parked joins; {@code join} answers false on timeout.
  */
 @Timeout(60)
 class BoundedQueueTest {

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Proves the take side of the queue core: FIFO, pulls that wait and time out on the fake timer,
- * first come first served across consumers, batches of {@code max_items}, revokes, acks, nacks,
- * and what a consumer that ends hands back (in delivery order, to parked takers first).
+ * first come first served across consumers, batches of {@code max_items}, revokes, acks, nacks, and
+ * what a consumer that ends hands back (in delivery order, to parked takers first).
  */
 @Timeout(60)
 class QueueConsumerTest {
@@ -52,9 +52,7 @@ class QueueConsumerTest {
     for (long id = 1; id <= 4; id++) {
       c.pull(id, 10, Wait.NO_WAIT);
     }
-    assertThat(probe.results())
-        .extracting(r -> r.items().size())
-        .containsExactly(2, 1, 1, 1);
+    assertThat(probe.results()).extracting(r -> r.items().size()).containsExactly(2, 1, 1, 1);
     assertThat(probe.result(3).items()).containsExactly(big);
   }
 
@@ -360,8 +358,8 @@ class QueueConsumerTest {
         .containsExactly(org.assertj.core.groups.Tuple.tuple("c", true));
 
     // A closed consumer refuses further use.
-    BrokerException e = catchThrowableOfType(BrokerException.class, () -> a.pull(4, 1,
-        Wait.NO_WAIT));
+    BrokerException e =
+        catchThrowableOfType(BrokerException.class, () -> a.pull(4, 1, Wait.NO_WAIT));
     assertThat(e.reason()).isEqualTo(Reason.STREAM_PROTOCOL_VIOLATION);
   }
 

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Races a delete without force against a producer and a consumer that keep the queue busy. A
- * delete without force may only succeed on an idle queue, so it must never discard an item: every
- * put that was answered OK is acked by the consumer. Bounded by rounds and by time.
+ * Races a delete without force against a producer and a consumer that keep the queue busy. A delete
+ * without force may only succeed on an idle queue, so it must never discard an item: every put that
+ * was answered OK is acked by the consumer. Bounded by rounds and by time.
  */
 @Timeout(60)
 class QueueDeleteRaceTest {
@@ -122,8 +122,8 @@ class QueueDeleteRaceTest {
         problems.add("round " + rounds + ": accepted and never taken " + lost);
       }
     }
-    System.out.printf("DELETE-RACE rounds=%d refusals=%d problems=%d%n", rounds, refusals,
-        problems.size());
+    System.out.printf(
+        "DELETE-RACE rounds=%d refusals=%d problems=%d%n", rounds, refusals, problems.size());
     assertThat(problems).isEmpty();
     assertThat(refusals).as("the delete raced with a busy queue").isPositive();
   }

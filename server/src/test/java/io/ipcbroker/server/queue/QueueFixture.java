@@ -16,8 +16,7 @@ import java.util.List;
 final class QueueFixture {
   final FakeTimer timer = new FakeTimer();
   final SessionRegistry sessions = new SessionRegistry(timer);
-  final QueueRegistry<String> registry =
-      new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT);
+  final QueueRegistry<String> registry = new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT);
 
   static final long SECOND = 1_000_000_000L;
 

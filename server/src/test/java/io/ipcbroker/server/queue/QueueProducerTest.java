@@ -284,8 +284,7 @@ class QueueProducerTest {
         BrokerException.of(Reason.STREAM_PROTOCOL_VIOLATION, "bad frame", "detail", "test");
     p.fail(cause);
     assertThat(probe.events)
-        .containsExactly(
-            result(1, PutOutcome.ABORTED, 1), result(2, PutOutcome.ABORTED, 0), cause);
+        .containsExactly(result(1, PutOutcome.ABORTED, 1), result(2, PutOutcome.ABORTED, 0), cause);
     assertThat(f.timer.pendingTasks()).isZero();
     QueueInfo info = q.info();
     assertThat(info.waitingPutters()).isZero();
@@ -319,8 +318,7 @@ class QueueProducerTest {
     p.finish();
     assertThat(probe.events).isEmpty();
     takeOne(q);
-    assertThat(probe.events)
-        .containsExactly(result(1, PutOutcome.OK, 1), ProducerProbe.DRAINED);
+    assertThat(probe.events).containsExactly(result(1, PutOutcome.OK, 1), ProducerProbe.DRAINED);
     BrokerException e =
         catchThrowableOfType(BrokerException.class, () -> p.put(2, List.of("b"), Wait.NO_WAIT));
     assertThat(e.reason()).isEqualTo(Reason.STREAM_PROTOCOL_VIOLATION);
@@ -334,8 +332,7 @@ class QueueProducerTest {
     p.put(3, List.of("a"), Wait.NO_WAIT);
     for (long bad : new long[] {3, 2}) {
       BrokerException e =
-          catchThrowableOfType(BrokerException.class, () -> p.put(bad, List.of("b"),
-              Wait.NO_WAIT));
+          catchThrowableOfType(BrokerException.class, () -> p.put(bad, List.of("b"), Wait.NO_WAIT));
       assertThat(e.reason()).isEqualTo(Reason.STREAM_PROTOCOL_VIOLATION);
     }
     assertThat(f.drain(q)).containsExactly("a");
@@ -361,8 +358,8 @@ class QueueProducerTest {
       p.put(i, List.of("f" + i), Wait.FOREVER);
     }
     BrokerException window =
-        catchThrowableOfType(BrokerException.class, () -> p.put(limit + 1, List.of("over"),
-            Wait.FOREVER));
+        catchThrowableOfType(
+            BrokerException.class, () -> p.put(limit + 1, List.of("over"), Wait.FOREVER));
     assertThat(window.reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
     assertThat(q.info().waitingPutters()).isEqualTo(limit);
     assertThat(probe.results()).isEmpty();

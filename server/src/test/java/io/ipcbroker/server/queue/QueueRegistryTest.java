@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Proves the life cycle of named queues: create and create-or-open with configuration checks,
- * uids across delete and re-create, listing with prefix and pages, delete with and without force
- * (and what force does to parked calls and bound streams), ephemeral queues and session ends, and
+ * Proves the life cycle of named queues: create and create-or-open with configuration checks, uids
+ * across delete and re-create, listing with prefix and pages, delete with and without force (and
+ * what force does to parked calls and bound streams), ephemeral queues and session ends, and
  * shutdown, which fails everything without handing any item over.
  */
 @Timeout(60)
@@ -103,8 +103,7 @@ class QueueRegistryTest {
 
   @Test
   void getOfAMissingQueueIsNotFound() {
-    assertThat(thrown(() -> registry.get("nope", "")).reason())
-        .isEqualTo(Reason.QUEUE_NOT_FOUND);
+    assertThat(thrown(() -> registry.get("nope", "")).reason()).isEqualTo(Reason.QUEUE_NOT_FOUND);
     assertThat(thrown(() -> registry.get("", "")).reason()).isEqualTo(Reason.INVALID_NAME);
   }
 
@@ -205,8 +204,7 @@ class QueueRegistryTest {
     q.newConsumer(new ConsumerProbe()); // bound but not waiting
     assertThat(registry.delete("idle", q.uid(), false, false))
         .isEqualTo(new QueueRegistry.Deleted(true, 0));
-    assertThat(thrown(() -> registry.get("idle", "")).reason())
-        .isEqualTo(Reason.QUEUE_NOT_FOUND);
+    assertThat(thrown(() -> registry.get("idle", "")).reason()).isEqualTo(Reason.QUEUE_NOT_FOUND);
     assertThat(registry.delete("idle", "", false, true))
         .isEqualTo(new QueueRegistry.Deleted(false, 0));
     assertThat(thrown(() -> registry.delete("idle", "", false, false)).reason())
@@ -246,11 +244,9 @@ class QueueRegistryTest {
             new ProducerProbe.Result(2, PutOutcome.ABORTED, 0));
     assertThat(((BrokerException) pp.events.get(2)).reason()).isEqualTo(Reason.OBJECT_DELETED);
     assertThat(join.events).hasSize(1);
-    assertThat(((BrokerException) join.events.get(0)).reason())
-        .isEqualTo(Reason.OBJECT_DELETED);
+    assertThat(((BrokerException) join.events.get(0)).reason()).isEqualTo(Reason.OBJECT_DELETED);
 
-    assertThat(thrown(() -> registry.get("doomed", "")).reason())
-        .isEqualTo(Reason.QUEUE_NOT_FOUND);
+    assertThat(thrown(() -> registry.get("doomed", "")).reason()).isEqualTo(Reason.QUEUE_NOT_FOUND);
     // The old object refuses new work.
     assertThat(thrown(() -> q.newConsumer(new ConsumerProbe())).reason())
         .isEqualTo(Reason.OBJECT_DELETED);
@@ -285,7 +281,8 @@ class QueueRegistryTest {
 
     registry.delete("no-redelivery", "", true, false);
     assertThat(waiter.results()).isEmpty();
-    assertThat(waiter.failures()).extracting(BrokerException::reason)
+    assertThat(waiter.failures())
+        .extracting(BrokerException::reason)
         .containsExactly(Reason.OBJECT_DELETED);
   }
 
@@ -317,9 +314,9 @@ class QueueRegistryTest {
     q.newConsumer(waiter);
 
     f.sessions.delete(s.id());
-    assertThat(thrown(() -> registry.get("eph", "")).reason())
-        .isEqualTo(Reason.QUEUE_NOT_FOUND);
-    assertThat(waiter.failures()).extracting(BrokerException::reason)
+    assertThat(thrown(() -> registry.get("eph", "")).reason()).isEqualTo(Reason.QUEUE_NOT_FOUND);
+    assertThat(waiter.failures())
+        .extracting(BrokerException::reason)
         .containsExactly(Reason.OBJECT_DELETED);
   }
 
@@ -358,7 +355,8 @@ class QueueRegistryTest {
     c.pull(3, 1, Wait.FOREVER); // parked
 
     f.sessions.delete(s.id());
-    assertThat(probe.failures()).extracting(BrokerException::reason)
+    assertThat(probe.failures())
+        .extracting(BrokerException::reason)
         .containsExactly(Reason.SESSION_NOT_FOUND);
     assertThat(probe.answered(3)).isFalse();
     QueueInfo info = q.info();
@@ -425,15 +423,16 @@ class QueueRegistryTest {
 
     registry.shutdown();
 
-    assertThat(holder.failures()).extracting(BrokerException::reason)
+    assertThat(holder.failures())
+        .extracting(BrokerException::reason)
         .containsExactly(Reason.SERVER_SHUTTING_DOWN);
     // x went back to the queue, not to the parked pull of another consumer.
     assertThat(waiter.results()).isEmpty();
-    assertThat(waiter.failures()).extracting(BrokerException::reason)
+    assertThat(waiter.failures())
+        .extracting(BrokerException::reason)
         .containsExactly(Reason.SERVER_SHUTTING_DOWN);
     assertThat(putter.events).hasSize(2);
-    assertThat(putter.events.get(0))
-        .isEqualTo(new ProducerProbe.Result(1, PutOutcome.ABORTED, 0));
+    assertThat(putter.events.get(0)).isEqualTo(new ProducerProbe.Result(1, PutOutcome.ABORTED, 0));
     assertThat(((BrokerException) putter.events.get(1)).reason())
         .isEqualTo(Reason.SERVER_SHUTTING_DOWN);
     assertThat(join.events).hasSize(1);

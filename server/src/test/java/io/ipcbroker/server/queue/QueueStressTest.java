@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Timeout;
  * Races the queue core's hand-over machinery on a real {@link ExecutorTimer} with tiny timeouts:
  * producers with pipelined frames that time out and are revoked, consumers whose pulls time out,
  * are revoked, whose deliveries are acked or nacked, and who "crash" ({@code close()} with
- * deliveries held and pulls pending) and come back. Then it drains and accounts: every item that
- * a put frame reported as accepted was acked exactly once or is still queued, nothing else was
- * ever delivered, every pull and frame was answered exactly once, and first deliveries leave in
+ * deliveries held and pulls pending) and come back. Then it drains and accounts: every item that a
+ * put frame reported as accepted was acked exactly once or is still queued, nothing else was ever
+ * delivered, every pull and frame was answered exactly once, and first deliveries leave in
  * per-producer FIFO order. Bounded by time (about 3 s of racing) and by item count.
  */
 @Timeout(120)
@@ -94,8 +94,9 @@ class QueueStressTest {
         anomalies.add("frame " + index + "/" + putId + " answered twice or unknown");
         return;
       }
-      if (count < 0 || count > items.size() || (outcome == PutOutcome.OK) != (count
-          == items.size())) {
+      if (count < 0
+          || count > items.size()
+          || (outcome == PutOutcome.OK) != (count == items.size())) {
         anomalies.add("frame " + putId + " " + outcome + " accepted " + count);
       }
       accepted.addAll(items.subList(0, count));
@@ -336,14 +337,24 @@ class QueueStressTest {
     System.out.printf(
         "STRESS items=%d accepted=%d acked=%d left=%d crashes=%d revokes=%d"
             + " revokesCrossedByDelivery=%d nacks=%d emptyPulls=%d redeliveries=%d%n",
-        totalPut, accepted.size(), acked.size(), left.size(), crashes.get(), revokes.get(),
-        revokesCrossed.get(), nacks.get(), timeouts.get(), redeliveries.get());
+        totalPut,
+        accepted.size(),
+        acked.size(),
+        left.size(),
+        crashes.get(),
+        revokes.get(),
+        revokesCrossed.get(),
+        nacks.get(),
+        timeouts.get(),
+        redeliveries.get());
 
     assertThat(anomalies).isEmpty();
     // The accounting uses plain set operations: AssertJ's iterable assertions compare element by
     // element, which is quadratic on sets of this size.
     List<String> ackedTwice =
-        acked.entrySet().stream().filter(e -> e.getValue().get() != 1).map(Map.Entry::getKey)
+        acked.entrySet().stream()
+            .filter(e -> e.getValue().get() != 1)
+            .map(Map.Entry::getKey)
             .toList();
     assertThat(ackedTwice).as("items acked more than once").isEmpty();
     Set<String> leftSet = new HashSet<>(left);

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Proves that every {@link Reason} becomes a status with the gRPC code of the same name and
- * exactly one {@code ErrorInfo} (reason, domain, metadata), and that anything else becomes
- * {@code INTERNAL} rather than leaking as {@code UNKNOWN}.
+ * Proves that every {@link Reason} becomes a status with the gRPC code of the same name and exactly
+ * one {@code ErrorInfo} (reason, domain, metadata), and that anything else becomes {@code INTERNAL}
+ * rather than leaking as {@code UNKNOWN}.
  */
 @Timeout(60)
 class StatusMappingTest {

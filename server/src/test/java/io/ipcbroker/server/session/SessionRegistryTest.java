@@ -124,7 +124,13 @@ class SessionRegistryTest {
   @ParameterizedTest
   @ValueSource(
       doubles = {
-        -1, -0.5, 0.49, 3600.01, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY
+        -1,
+        -0.5,
+        0.49,
+        3600.01,
+        Double.NaN,
+        Double.POSITIVE_INFINITY,
+        Double.NEGATIVE_INFINITY
       })
   void invalidTtlIsInvalidFieldValue(double ttl) {
     BrokerException e = thrown(() -> sessions.create(ttl, ""));
@@ -172,8 +178,7 @@ class SessionRegistryTest {
     sessions.sweep();
     assertThat(s.isEnded()).isTrue();
     assertThat(owned.released).hasValue(1);
-    assertThat(thrown(() -> sessions.refresh(s.id())).reason())
-        .isEqualTo(Reason.SESSION_NOT_FOUND);
+    assertThat(thrown(() -> sessions.refresh(s.id())).reason()).isEqualTo(Reason.SESSION_NOT_FOUND);
   }
 
   @Test
@@ -226,8 +231,7 @@ class SessionRegistryTest {
     Owned owned = new Owned();
     sessions.attach(s.id(), owned);
     advance(2 * SECOND);
-    assertThat(thrown(() -> sessions.refresh(s.id())).reason())
-        .isEqualTo(Reason.SESSION_NOT_FOUND);
+    assertThat(thrown(() -> sessions.refresh(s.id())).reason()).isEqualTo(Reason.SESSION_NOT_FOUND);
     timer.advanceNanos(0);
     assertThat(owned.released).hasValue(1);
     assertThat(s.isEnded()).isTrue();
@@ -243,8 +247,7 @@ class SessionRegistryTest {
     assertThat(late.released).hasValue(0);
     assertThat(thrown(() -> sessions.attach("never-existed", late)).reason())
         .isEqualTo(Reason.SESSION_NOT_FOUND);
-    assertThat(thrown(() -> sessions.attach("", late)).reason())
-        .isEqualTo(Reason.FIELD_REQUIRED);
+    assertThat(thrown(() -> sessions.attach("", late)).reason()).isEqualTo(Reason.FIELD_REQUIRED);
   }
 
   @Test
@@ -260,8 +263,7 @@ class SessionRegistryTest {
 
     sessions.delete(s.id());
     assertThat(log).containsExactly("first", "second");
-    assertThat(thrown(() -> sessions.delete(s.id())).reason())
-        .isEqualTo(Reason.SESSION_NOT_FOUND);
+    assertThat(thrown(() -> sessions.delete(s.id())).reason()).isEqualTo(Reason.SESSION_NOT_FOUND);
     sessions.end(s, "again");
     advance(100 * SECOND);
     sessions.sweep();
@@ -302,8 +304,7 @@ class SessionRegistryTest {
     assertThat(thrown(() -> sessions.get("")).reason()).isEqualTo(Reason.FIELD_REQUIRED);
     assertThat(thrown(() -> sessions.refresh("")).reason()).isEqualTo(Reason.FIELD_REQUIRED);
     assertThat(thrown(() -> sessions.delete("")).reason()).isEqualTo(Reason.FIELD_REQUIRED);
-    assertThat(thrown(() -> sessions.get("nope")).reason())
-        .isEqualTo(Reason.SESSION_NOT_FOUND);
+    assertThat(thrown(() -> sessions.get("nope")).reason()).isEqualTo(Reason.SESSION_NOT_FOUND);
   }
 
   @Test
@@ -324,29 +325,35 @@ class SessionRegistryTest {
     try {
       CountDownLatch start = new CountDownLatch(1);
       List<Future<?>> runs = new ArrayList<>();
-      runs.add(pool.submit(() -> {
-        start.await();
-        sessions.sweep();
-        return null;
-      }));
-      runs.add(pool.submit(() -> {
-        start.await();
-        for (Session s : all) {
-          try {
-            sessions.get(s.id());
-          } catch (BrokerException expected) {
-            // expired: ended by this call or another
-          }
-        }
-        return null;
-      }));
-      runs.add(pool.submit(() -> {
-        start.await();
-        for (Session s : all) {
-          sessions.end(s, "test");
-        }
-        return null;
-      }));
+      runs.add(
+          pool.submit(
+              () -> {
+                start.await();
+                sessions.sweep();
+                return null;
+              }));
+      runs.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (Session s : all) {
+                  try {
+                    sessions.get(s.id());
+                  } catch (BrokerException expected) {
+                    // expired: ended by this call or another
+                  }
+                }
+                return null;
+              }));
+      runs.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (Session s : all) {
+                  sessions.end(s, "test");
+                }
+                return null;
+              }));
       start.countDown();
       for (Future<?> f : runs) {
         f.get(30, TimeUnit.SECONDS);
