@@ -317,6 +317,36 @@ class ConsumeStreamConformanceTest {
   }
 
   @Test
+  void largeBatchesAreSplitToFitADefaultClientsReceiveLimit() {
+    // Eight items of 700 KiB: one answer with all of them (5.6 MiB) would exceed the 4 MiB that
+    // this suite's channels (gRPC's default) accept, and the stream would fail on receipt.
+    String name = broker.createQueue("consume-large", 0);
+    PutClient p = PutClient.open(broker.channel(), name);
+    for (int i = 0; i < 8; i++) {
+      String text = Character.toString('a' + i).repeat(700 << 10);
+      assertThat(p.awaitResult(p.put(List.of(Items.text(text)), null, true)).getOutcome())
+          .isEqualTo(PutOutcome.PUT_OUTCOME_OK);
+    }
+    p.halfCloseAndAwait();
+    ConsumeClient c = consumer(name);
+
+    List<Character> firstLetters = new java.util.ArrayList<>();
+    int answers = 0;
+    while (firstLetters.size() < 8) {
+      PullResult r = c.awaitResult(c.pull(1024, null, true));
+      assertThat(r.getOutcome()).isEqualTo(PullOutcome.PULL_OUTCOME_DELIVERED);
+      answers++;
+      for (String t : Items.texts(r)) {
+        firstLetters.add(t.charAt(0));
+      }
+      c.ack(r.getDeliveriesList().stream().mapToLong(Delivery::getDeliveryId).toArray());
+    }
+    assertThat(firstLetters).containsExactly('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h');
+    assertThat(answers).isGreaterThan(1);
+    c.halfCloseAndAwait();
+  }
+
+  @Test
   void parkedMultiItemPullIsAnsweredWithTheFirstItemsThatArrive() {
     String name = broker.createQueue("consume-batch-parked", 0);
     ConsumeClient c = consumer(name);

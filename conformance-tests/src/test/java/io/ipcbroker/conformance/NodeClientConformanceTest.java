@@ -18,12 +18,16 @@ import org.junit.jupiter.api.Timeout;
  * alive, creates a queue, puts and gets with timeouts, and tells FULL from EMPTY from an error by
  * its {@code ErrorInfo.reason}, against the broker under test.
  *
- * <p>Needs {@code node} and {@code npm} on the PATH; the test installs the client's two packages
- * from the npm registry on first use. {@code -Dipcbroker.skipNode=true} skips it explicitly.
+ * <p>Needs {@code node} and {@code npm} on the PATH; the test installs the client's packages from
+ * the npm registry ({@code npm ci}, pinned by its lock file) on first use. {@code
+ * -Dipcbroker.skipNode=true} skips it explicitly.
  */
 @Timeout(300)
 class NodeClientConformanceTest {
   private static final Path CLIENT = Path.of("..", "clients", "node").toAbsolutePath().normalize();
+
+  /** The checks queue_smoke.js makes; update both together. */
+  private static final int CHECKS_IN_SCRIPT = 16;
 
   @Test
   void nodeClientFromTheProtosAloneRoundTrips() throws Exception {
@@ -38,7 +42,10 @@ class NodeClientConformanceTest {
     Run smoke = run(List.of("node", "queue_smoke.js", ConformanceTarget.address()), 120);
 
     assertThat(smoke.exitCode).as("node client output:%n%s", smoke.output).isZero();
-    assertThat(smoke.output).contains("NODE SMOKE OK 16").doesNotContain("FAIL");
+    // The script prints one "ok" line per check and the count at the end: all of them must run.
+    assertThat(smoke.output).doesNotContain("FAIL").contains("NODE SMOKE OK " + CHECKS_IN_SCRIPT);
+    assertThat(smoke.output.lines().filter(l -> l.startsWith("ok ")).count())
+        .isEqualTo(CHECKS_IN_SCRIPT);
   }
 
   private record Run(int exitCode, String output) {}

@@ -327,12 +327,11 @@ public final class QueueConsumer<T> implements SessionOwned {
     List<Runnable> done = new ArrayList<>();
     queue.lock.lock();
     try {
-      failLocked(e, false, done);
+      failLocked(e, false, done); // also detaches the session, once answered
     } finally {
       queue.lock.unlock();
     }
     BoundedQueue.run(done);
-    detachSession();
   }
 
   @Override

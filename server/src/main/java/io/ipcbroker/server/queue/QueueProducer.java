@@ -41,6 +41,7 @@ public final class QueueProducer<T> implements SessionOwned {
   private long lastPutId;
   private boolean closed;
   private boolean finishing;
+  private volatile Session session;
   private volatile Runnable onSessionEnded = () -> {};
 
   QueueProducer(BoundedQueue<T> queue, Sink sink) {
@@ -53,9 +54,15 @@ public final class QueueProducer<T> implements SessionOwned {
     return queue;
   }
 
-  /** Records the owning session's detach action, run once the producer ended by other means. */
+  /** Records the owning session, and how to detach from it once the producer ended otherwise. */
   public void ownedBy(Session session, Runnable detach) {
+    this.session = session;
     this.onSessionEnded = detach;
+  }
+
+  /** The owning session, or null. */
+  public Session session() {
+    return session;
   }
 
   /**
@@ -271,12 +278,11 @@ public final class QueueProducer<T> implements SessionOwned {
     List<Runnable> done = new ArrayList<>();
     queue.lock.lock();
     try {
-      failLocked(e, done);
+      failLocked(e, done); // also detaches the session, once answered
     } finally {
       queue.lock.unlock();
     }
     BoundedQueue.run(done);
-    detachSession();
   }
 
   @Override

@@ -53,14 +53,20 @@ final class QueueProtos {
   }
 
   static PutResult toProto(long putId, PutOutcome outcome, int accepted) {
-    io.ipcbroker.v1.PutOutcome o =
-        switch (outcome) {
-          case OK -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_OK;
-          case FULL -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_FULL;
-          case ABORTED -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_ABORTED;
-          case REVOKED -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_REVOKED;
-        };
-    return PutResult.newBuilder().setPutId(putId).setOutcome(o).setAccepted(accepted).build();
+    return PutResult.newBuilder()
+        .setPutId(putId)
+        .setOutcome(toProto(outcome))
+        .setAccepted(accepted)
+        .build();
+  }
+
+  static io.ipcbroker.v1.PutOutcome toProto(PutOutcome outcome) {
+    return switch (outcome) {
+      case OK -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_OK;
+      case FULL -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_FULL;
+      case ABORTED -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_ABORTED;
+      case REVOKED -> io.ipcbroker.v1.PutOutcome.PUT_OUTCOME_REVOKED;
+    };
   }
 
   /** Whether {@code kind} asks for a joinable queue; rejects values this broker does not know. */

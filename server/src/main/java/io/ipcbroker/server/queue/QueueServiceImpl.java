@@ -233,7 +233,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
                   }
                   sender.send(
                       PutItemResponse.newBuilder()
-                          .setOutcome(QueueProtos.toProto(putId, outcome, accepted).getOutcome())
+                          .setOutcome(QueueProtos.toProto(outcome))
                           .build());
                   sender.complete();
                 }
