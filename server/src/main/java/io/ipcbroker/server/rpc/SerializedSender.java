@@ -6,9 +6,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends on one call's response stream from any thread. A call's observer is not thread-safe, and
- * answers come from the call's own thread, the timer and other clients' puts; this serialises them
- * and drops whatever comes after the call ended, which is safe because the core keeps every
- * undelivered item (it was never acked).
+ * answers come from the call's own thread, the timer and other clients' puts and gets; this
+ * serialises them and drops whatever comes after the call ended. The core's outboxes already send
+ * each consumer's and producer's answers in the order they were decided, so only a call that the
+ * client itself ended loses answers here, and then the core takes back what they carried (a
+ * delivery that was never acked returns to the queue).
  */
 public final class SerializedSender<R> {
   private static final Logger log = LoggerFactory.getLogger(SerializedSender.class);
