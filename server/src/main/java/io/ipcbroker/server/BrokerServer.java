@@ -13,6 +13,7 @@ import io.ipcbroker.server.core.ExecutorTimer;
 import io.ipcbroker.server.queue.QueueLimits;
 import io.ipcbroker.server.queue.QueueRegistry;
 import io.ipcbroker.server.queue.QueueServiceImpl;
+import io.ipcbroker.server.rpc.MalformedRequests;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.v1.Payload;
@@ -71,7 +72,8 @@ public final class BrokerServer implements AutoCloseable {
         List.of(sessionService, new QueueServiceImpl(queues, sessions, config.maxItemBytes()));
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
-      builder.addService(ServerInterceptors.intercept(s, gate));
+      builder.addService(
+          ServerInterceptors.intercept(MalformedRequests.guard(s.bindService()), gate));
     }
     builder
         .addService(health.getHealthService())

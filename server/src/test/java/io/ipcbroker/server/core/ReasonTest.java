@@ -59,6 +59,7 @@ class ReasonTest {
             Map.entry(Reason.INVALID_FIELD_VALUE, ErrorCode.INVALID_ARGUMENT),
             Map.entry(Reason.ITEM_TOO_LARGE, ErrorCode.INVALID_ARGUMENT),
             Map.entry(Reason.STREAM_PROTOCOL_VIOLATION, ErrorCode.INVALID_ARGUMENT),
+            Map.entry(Reason.MALFORMED_REQUEST, ErrorCode.INVALID_ARGUMENT),
             Map.entry(Reason.SESSION_NOT_FOUND, ErrorCode.NOT_FOUND),
             Map.entry(Reason.QUEUE_NOT_FOUND, ErrorCode.NOT_FOUND),
             Map.entry(Reason.UID_MISMATCH, ErrorCode.NOT_FOUND),
