@@ -1,28 +1,17 @@
 package io.ipcbroker.conformance;
 
 import io.grpc.Channel;
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.ipcbroker.v1.ConsumeRequest;
 import io.ipcbroker.v1.ConsumeResponse;
 import io.ipcbroker.v1.Pull;
 import io.ipcbroker.v1.PullOutcome;
 import io.ipcbroker.v1.PullResult;
-import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A test driver for one {@code Consume} stream on the raw async stub: sends frames, and lets the
@@ -32,20 +21,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * result:<pull id>:<OUTCOME>}, then {@code completed} or {@code error:<CODE>}), so that tests can
  * check what came before the end of the stream.
  */
-public final class ConsumeClient {
-  private final AtomicLong pullIds = new AtomicLong();
-  private final Map<Long, CompletableFuture<PullResult>> results = new ConcurrentHashMap<>();
-  private final CompletableFuture<Queue> opened = new CompletableFuture<>();
-  private final CompletableFuture<Void> ended = new CompletableFuture<>();
-  private final List<String> events = new CopyOnWriteArrayList<>();
-  private ClientCallStreamObserver<ConsumeRequest> requests;
+public final class ConsumeClient extends StreamDriver<ConsumeRequest, ConsumeResponse, PullResult> {
 
   private ConsumeClient() {}
 
   /** Starts the call without sending anything (for tests of the stream's protocol). */
   public static ConsumeClient connect(QueueServiceGrpc.QueueServiceStub stub) {
     ConsumeClient c = new ConsumeClient();
-    stub.consume(c.observer());
+    stub.consume(c);
     return c;
   }
 
@@ -77,46 +60,15 @@ public final class ConsumeClient {
     return c;
   }
 
-  private ClientResponseObserver<ConsumeRequest, ConsumeResponse> observer() {
-    return new ClientResponseObserver<>() {
-      @Override
-      public void beforeStart(ClientCallStreamObserver<ConsumeRequest> stream) {
-        requests = stream;
-      }
-
-      @Override
-      public void onNext(ConsumeResponse r) {
-        if (r.hasOpened()) {
-          events.add("opened");
-          opened.complete(r.getOpened());
-        } else if (r.hasPullResult()) {
-          PullResult result = r.getPullResult();
-          events.add("result:" + result.getPullId() + ":" + result.getOutcome());
-          results
-              .computeIfAbsent(result.getPullId(), k -> new CompletableFuture<>())
-              .complete(result);
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        events.add("error:" + Status.fromThrowable(t).getCode());
-        opened.completeExceptionally(t);
-        ended.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        events.add("completed");
-        opened.completeExceptionally(new AssertionError("stream completed before opened"));
-        ended.complete(null);
-      }
-    };
-  }
-
-  /** Sends a raw frame. */
-  public synchronized void send(ConsumeRequest request) {
-    requests.onNext(request);
+  @Override
+  public void onNext(ConsumeResponse r) {
+    if (r.hasOpened()) {
+      opened(r.getOpened());
+    } else if (r.hasPullResult()) {
+      PullResult result = r.getPullResult();
+      answered(
+          result.getPullId(), result, "result:" + result.getPullId() + ":" + result.getOutcome());
+    }
   }
 
   /** Sends a raw frame holding only {@code pull}. */
@@ -124,14 +76,9 @@ public final class ConsumeClient {
     send(ConsumeRequest.newBuilder().setPull(pull).build());
   }
 
-  /** Waits for {@code opened}; throws the stream's error if it failed instead. */
-  public Queue awaitOpened() {
-    return Futures.get(opened, Duration.ofSeconds(10));
-  }
-
   /** The next pull id this driver would use. */
   public long nextPullId() {
-    return pullIds.incrementAndGet();
+    return nextId();
   }
 
   /** A pull frame with the next id. {@code timeoutSeconds} null means no timeout. */
@@ -149,21 +96,6 @@ public final class ConsumeClient {
     Pull.Builder pull = newPull(maxItems, timeoutSeconds, nowait);
     send(pull);
     return pull.getPullId();
-  }
-
-  /** The answer to pull {@code id}, as a future. */
-  public CompletableFuture<PullResult> result(long id) {
-    return results.computeIfAbsent(id, k -> new CompletableFuture<>());
-  }
-
-  /** Waits up to {@code max} for the answer to pull {@code id}. */
-  public PullResult awaitResult(long id, Duration max) {
-    return Futures.get(result(id), max);
-  }
-
-  /** Waits up to 10 s for the answer to pull {@code id}. */
-  public PullResult awaitResult(long id) {
-    return awaitResult(id, Duration.ofSeconds(10));
   }
 
   /** One blocking get: a pull of one item, waiting for its answer. */
@@ -214,45 +146,5 @@ public final class ConsumeClient {
   /** Revokes pull {@code pullId}. */
   public void revoke(long pullId) {
     send(ConsumeRequest.newBuilder().setRevokePullId(pullId).build());
-  }
-
-  /** Half-closes without waiting. */
-  public void halfClose() {
-    synchronized (this) {
-      requests.onCompleted();
-    }
-  }
-
-  /** Half-closes and waits for the broker to end the stream. */
-  public void halfCloseAndAwait() {
-    halfClose();
-    Futures.get(ended, Duration.ofSeconds(10));
-  }
-
-  /** Cancels the stream abruptly, as a crashing client would. */
-  public void cancel() {
-    requests.cancel("test cancels", null);
-  }
-
-  /** The end of the stream: completes normally, or exceptionally with the stream's status. */
-  public CompletableFuture<Void> ended() {
-    return ended;
-  }
-
-  /** What the broker sent so far, in order (see the class comment). */
-  public List<String> events() {
-    return List.copyOf(events);
-  }
-
-  /** Waits for the stream to fail and returns its error; fails if it ends otherwise. */
-  public Throwable awaitError() {
-    try {
-      ended.get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (Exception e) {
-      throw new AssertionError("stream did not fail in time", e);
-    }
-    throw new AssertionError("stream completed without an error");
   }
 }
