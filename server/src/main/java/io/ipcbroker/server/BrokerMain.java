@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
@@ -42,8 +43,7 @@ public final class BrokerMain {
           case "--address-file" -> addressFile = Path.of(value(args, ++i, arg));
           case "--max-item-bytes" -> config.maxItemBytes(Integer.parseInt(value(args, ++i, arg)));
           case "--shutdown-grace-ms" ->
-              config.shutdownGrace(
-                  java.time.Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
+              config.shutdownGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
           case "--help", "-h" -> {
             System.out.println(USAGE);
             return;

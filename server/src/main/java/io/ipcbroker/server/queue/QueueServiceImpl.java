@@ -40,6 +40,8 @@ import io.ipcbroker.v1.StreamOpen;
 import io.ipcbroker.v1.TaskDoneRequest;
 import io.ipcbroker.v1.TaskDoneResponse;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Serves {@code ipcbroker.v1.QueueService}: translates requests into calls on the queue core and
@@ -333,7 +335,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
 
   /** Binds {@code owned} to a session when {@code sessionId} is set. */
   private <O extends SessionOwned> void bindToSession(
-      String sessionId, O owned, java.util.function.BiConsumer<Session, Runnable> record) {
+      String sessionId, O owned, BiConsumer<Session, Runnable> record) {
     if (sessionId.isEmpty()) {
       return;
     }
@@ -596,7 +598,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
   /** The session binding of a parked join, which is not itself a core object. */
   private final class SessionBinding implements SessionOwned {
     private Session session; // guarded by this
-    private java.util.function.Consumer<BrokerException> onEnd;
+    private Consumer<BrokerException> onEnd;
     private BrokerException endedWith;
 
     synchronized void attach(String sessionId) {
@@ -605,7 +607,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
       }
     }
 
-    void onEnd(java.util.function.Consumer<BrokerException> action) {
+    void onEnd(Consumer<BrokerException> action) {
       BrokerException e;
       synchronized (this) {
         onEnd = action;
@@ -630,7 +632,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
       BrokerException e =
           BrokerException.of(
               Reason.SESSION_NOT_FOUND, "session " + ended.id() + " ended", "session", ended.id());
-      java.util.function.Consumer<BrokerException> action;
+      Consumer<BrokerException> action;
       synchronized (this) {
         session = null;
         endedWith = e;

@@ -5,6 +5,7 @@ import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -180,7 +181,7 @@ public final class SessionRegistry {
   }
 
   /** Converts a monotonic {@link Session#expiresAtNanos()} to wall-clock time. */
-  public java.time.Instant toInstant(long monotonicNanos) {
+  public Instant toInstant(long monotonicNanos) {
     return clock.instant().plusNanos(monotonicNanos - nanoTime.getAsLong());
   }
 
