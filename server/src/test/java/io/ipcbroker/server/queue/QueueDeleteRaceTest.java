@@ -8,6 +8,7 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.SessionRegistry;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,7 +68,9 @@ class QueueDeleteRaceTest {
                     String item = "i" + id;
                     producer.put(id, List.of(item), Wait.NO_WAIT);
                     // A nowait put on an unbounded queue is answered at once.
-                    List<ProducerProbe.Result> answers = pp.results(id);
+                    long putId = id;
+                    List<ProducerProbe.Result> answers =
+                        awaitAnswer(() -> pp.results(putId).isEmpty() ? null : pp.results(putId));
                     if (answers.size() != 1) {
                       throw new IllegalStateException("put " + id + " answered " + answers);
                     }
@@ -89,7 +93,8 @@ class QueueDeleteRaceTest {
                 try {
                   for (long id = 1; ; id++) {
                     consumer.pull(id, 16, Wait.NO_WAIT);
-                    ConsumerProbe.Result r = cp.result(id);
+                    long pullId = id;
+                    ConsumerProbe.Result r = awaitAnswer(() -> cp.result(pullId));
                     if (r.outcome() == PullOutcome.DELIVERED) {
                       consumer.ack(r.ids());
                       acked.addAll(r.items());
@@ -116,7 +121,7 @@ class QueueDeleteRaceTest {
       if (deleted.discardedItems() != 0) {
         problems.add("round " + rounds + ": discarded " + deleted.discardedItems());
       }
-      Set<String> lost = new java.util.HashSet<>(accepted);
+      Set<String> lost = new HashSet<>(accepted);
       lost.removeAll(acked);
       if (!lost.isEmpty()) {
         problems.add("round " + rounds + ": accepted and never taken " + lost);
@@ -126,5 +131,22 @@ class QueueDeleteRaceTest {
         "DELETE-RACE rounds=%d refusals=%d problems=%d%n", rounds, refusals, problems.size());
     assertThat(problems).isEmpty();
     assertThat(refusals).as("the delete raced with a busy queue").isPositive();
+  }
+
+  /**
+   * Waits for a nowait operation's answer. It is normally sent before the operation returns; but
+   * when another thread is already sending the same consumer's or producer's answers (the delete
+   * failing it), that thread sends this one too, in order, a moment later.
+   */
+  private static <A> A awaitAnswer(Supplier<A> answer) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    A a;
+    while ((a = answer.get()) == null) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("no answer within 5 s");
+      }
+      Thread.onSpinWait();
+    }
+    return a;
   }
 }
