@@ -61,6 +61,7 @@ public final class StatusMapping {
       case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
       case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
       case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
+      case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
     };
   }
