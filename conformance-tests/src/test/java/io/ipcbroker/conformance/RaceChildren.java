@@ -51,20 +51,7 @@ final class RaceChildren {
 
   /** The command that starts one child, on this JVM's own class path. */
   List<String> command(long seed) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    // Under surefire the class path may be a manifest-only booter jar; -cp of that jar works, as
-    // its manifest's Class-Path lists the real entries.
-    return List.of(
-        java,
-        "-Xmx64m",
-        "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        "-cp",
-        System.getProperty("java.class.path"),
-        RaceChildConsumer.class.getName(),
-        target,
-        queue,
-        Long.toString(seed));
+    return JavaChild.command(RaceChildConsumer.class, target, queue, Long.toString(seed));
   }
 
   /**
@@ -120,7 +107,7 @@ final class RaceChildren {
         failures.add(who + " exited by itself with " + p.exitValue() + ": " + stderrOf(stderr));
         return false;
       }
-      sigkill(p.pid());
+      OsProcesses.sigkill(p.pid());
       kills.incrementAndGet();
       if (!p.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
         failures.add(who + " survived SIGKILL");
@@ -176,20 +163,9 @@ final class RaceChildren {
     }
   }
 
-  private static void sigkill(long pid) throws InterruptedException, IOException {
-    Process kill =
-        new ProcessBuilder("kill", "-KILL", Long.toString(pid))
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    if (!kill.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-      kill.destroyForcibly();
-    }
-  }
-
   private static void killIfAlive(Process p) throws InterruptedException, IOException {
     if (p.isAlive()) {
-      sigkill(p.pid());
+      OsProcesses.sigkill(p.pid());
       p.waitFor(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     }
   }

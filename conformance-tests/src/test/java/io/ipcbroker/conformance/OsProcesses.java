@@ -1,0 +1,85 @@
+package io.ipcbroker.conformance;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the operating system says about a process id, read from {@code /proc}. The process tests
+ * need the broker to run on this host (the children are programs of this machine), so the pids the
+ * broker reports are this machine's pids.
+ */
+final class OsProcesses {
+  private OsProcesses() {}
+
+  /**
+   * Whether {@code pid} names a process that still runs. A zombie (exited, not yet reaped by its
+   * parent, which may be a container's init that never reaps) counts as gone: it runs nothing and
+   * holds nothing but its table entry.
+   */
+  static boolean running(long pid) {
+    return state(pid).map(s -> s != 'Z' && s != 'X').orElse(false);
+  }
+
+  /** The state letter of {@code /proc/<pid>/stat} ({@code R}, {@code S}, {@code Z}, ...). */
+  static Optional<Character> state(long pid) {
+    String stat;
+    try {
+      stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      // The process vanished while being read.
+      return Optional.empty();
+    }
+    // "pid (comm) S ...": comm may hold spaces and parentheses, so look after the last ')'.
+    int close = stat.lastIndexOf(')');
+    if (close < 0 || close + 2 >= stat.length()) {
+      return Optional.empty();
+    }
+    return Optional.of(stat.charAt(close + 2));
+  }
+
+  /** Waits up to {@code max} for {@code pid} to be gone; fails the test if it still runs. */
+  static void awaitGone(long pid, Duration max) {
+    await("pid " + pid + " gone")
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(20))
+        .atMost(max)
+        .until(() -> !running(pid));
+  }
+
+  /**
+   * Sends SIGKILL to {@code pid} with {@code kill -KILL}, which (unlike {@code
+   * Process.destroyForcibly()}) leaves this JVM's end of the child's pipes open, so that what the
+   * child wrote before it died can still be read. Only for processes the test started itself.
+   */
+  static void sigkill(long pid) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", "-KILL", Long.toString(pid))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+      kill.destroyForcibly();
+    }
+  }
+
+  /**
+   * SIGKILLs {@code pid} if it still runs, for the clean-up of processes that a test's own children
+   * started (and that the broker therefore does not know). Only pids that the test learnt from its
+   * own children are ever passed here.
+   */
+  static void killIfRunning(long pid) {
+    if (running(pid)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+}
