@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +46,26 @@ final class OsProcesses {
       return Optional.empty();
     }
     return Optional.of(stat.charAt(close + 2));
+  }
+
+  /**
+   * Whether {@code pid} ignores signal {@code number} (its {@code SigIgn} mask in {@code
+   * /proc/<pid>/status}); false if the process is gone.
+   */
+  static boolean ignores(long pid, int number) {
+    List<String> status;
+    try {
+      status = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"));
+    } catch (IOException e) {
+      return false;
+    }
+    for (String line : status) {
+      if (line.startsWith("SigIgn:")) {
+        long mask = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+        return (mask & (1L << (number - 1))) != 0;
+      }
+    }
+    return false;
   }
 
   /** Waits up to {@code max} for {@code pid} to be gone; fails the test if it still runs. */

@@ -55,6 +55,25 @@ public final class ProcessClient implements AutoCloseable {
   /** The TTL of the sessions that create the tests' processes: longer than any test. */
   public static final double SESSION_TTL_SECONDS = 120;
 
+  /**
+   * The broker's kill grace period between SIGTERM and SIGKILL: 3 s unless {@code
+   * -Dipcbroker.killGraceMs} says that the broker under test was started with another {@code
+   * --kill-grace-ms}.
+   */
+  public static final Duration KILL_GRACE =
+      Duration.ofMillis(Long.getLong("ipcbroker.killGraceMs", 3000));
+
+  /**
+   * How much of each output stream the broker keeps: 1 MiB unless {@code
+   * -Dipcbroker.outputBufferBytes} says that the broker under test was started with another {@code
+   * --output-buffer-bytes}.
+   */
+  public static final int OUTPUT_BUFFER_BYTES =
+      Integer.getInteger("ipcbroker.outputBufferBytes", 1 << 20);
+
+  /** How much later than its grace period a session's daemon may still be seen running. */
+  public static final Duration DAEMON_SLACK = Duration.ofSeconds(2);
+
   /** The longest a test waits for a process that is expected to exit. */
   public static final Duration EXIT_WAIT = Duration.ofSeconds(30);
 
