@@ -1,5 +1,6 @@
 package io.ipcbroker.server;
 
+import io.ipcbroker.server.process.ProcessConfig;
 import java.time.Duration;
 
 /**
@@ -16,6 +17,7 @@ import java.time.Duration;
  *     connection (and releasing what its calls held)
  * @param permitKeepAliveTime the shortest client ping interval the broker tolerates
  * @param shutdownGrace how long shutdown waits for calls to finish before cutting them off
+ * @param processes how processes are spawned and supervised
  */
 public record BrokerConfig(
     String host,
@@ -25,7 +27,8 @@ public record BrokerConfig(
     Duration keepAliveTime,
     Duration keepAliveTimeout,
     Duration permitKeepAliveTime,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    ProcessConfig processes) {
 
   /** The default port, as in the README. */
   public static final int DEFAULT_PORT = 50051;
@@ -65,8 +68,15 @@ public record BrokerConfig(
     private Duration keepAliveTimeout = Duration.ofSeconds(10);
     private Duration permitKeepAliveTime = Duration.ofSeconds(5);
     private Duration shutdownGrace = Duration.ofSeconds(5);
+    private ProcessConfig processes = ProcessConfig.DEFAULT;
 
     private Builder() {}
+
+    /** How processes are spawned and supervised. */
+    public Builder processes(ProcessConfig processes) {
+      this.processes = processes;
+      return this;
+    }
 
     /** The address to listen on. */
     public Builder host(String host) {
@@ -119,7 +129,8 @@ public record BrokerConfig(
           keepAliveTime,
           keepAliveTimeout,
           permitKeepAliveTime,
-          shutdownGrace);
+          shutdownGrace,
+          processes);
     }
   }
 }

@@ -1,11 +1,16 @@
 package io.ipcbroker.server;
 
+import io.ipcbroker.server.process.ProcessConfig;
+import io.ipcbroker.server.process.SpawnPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
@@ -26,6 +31,14 @@ public final class BrokerMain {
           "  --address-file PATH    also write HOST:PORT to PATH once listening",
           "  --max-item-bytes N     largest item a queue accepts (default 4128768)",
           "  --shutdown-grace-ms N  how long shutdown waits for calls (default 5000)",
+          "  --spawn MODE           which processes clients may spawn: any, allowlist or off",
+          "                         (default any; allowlist when --spawn-allow is given)",
+          "  --spawn-allow PATHS    comma-separated executables that may be spawned",
+          "  --kill-grace-ms N      SIGTERM to SIGKILL delay when the broker ends a child",
+          "                         (daemon whose session ended, shutdown; default 3000)",
+          "  --output-buffer-bytes N  last bytes kept of each captured output (default 1048576)",
+          "  --children-on-shutdown POLICY  terminate (SIGTERM, then SIGKILL after the kill",
+          "                         grace), kill, or keep (default terminate)",
           "  --help                 print this and exit");
 
   private BrokerMain() {}
@@ -34,6 +47,9 @@ public final class BrokerMain {
   public static void main(String[] args) throws Exception {
     BrokerConfig.Builder config = BrokerConfig.builder();
     Path addressFile = null;
+    String spawnMode = null;
+    List<String> spawnAllow = List.of();
+    ProcessConfig processes = ProcessConfig.DEFAULT;
     try {
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
@@ -44,6 +60,23 @@ public final class BrokerMain {
           case "--max-item-bytes" -> config.maxItemBytes(Integer.parseInt(value(args, ++i, arg)));
           case "--shutdown-grace-ms" ->
               config.shutdownGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
+          case "--spawn" -> spawnMode = value(args, ++i, arg);
+          case "--spawn-allow" ->
+              spawnAllow =
+                  Arrays.stream(value(args, ++i, arg).split(","))
+                      .map(String::trim)
+                      .filter(p -> !p.isEmpty())
+                      .toList();
+          case "--kill-grace-ms" ->
+              processes =
+                  processes.withKillGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
+          case "--output-buffer-bytes" ->
+              processes = processes.withOutputBufferBytes(Integer.parseInt(value(args, ++i, arg)));
+          case "--children-on-shutdown" ->
+              processes =
+                  processes.withOnShutdown(
+                      ProcessConfig.ShutdownPolicy.valueOf(
+                          value(args, ++i, arg).toUpperCase(Locale.ROOT)));
           case "--help", "-h" -> {
             System.out.println(USAGE);
             return;
@@ -51,6 +84,7 @@ public final class BrokerMain {
           default -> throw new IllegalArgumentException("unknown option " + arg);
         }
       }
+      config.processes(processes.withSpawnPolicy(spawnPolicy(spawnMode, spawnAllow)));
     } catch (IllegalArgumentException e) {
       usageError(e.getMessage());
       return;
@@ -107,6 +141,31 @@ public final class BrokerMain {
   private static void exitAfter(CountDownLatch stopped) throws InterruptedException {
     stopped.await();
     System.exit(0);
+  }
+
+  private static SpawnPolicy spawnPolicy(String mode, List<String> allow) {
+    String m = mode != null ? mode : allow.isEmpty() ? "any" : "allowlist";
+    return switch (m) {
+      case "any" -> {
+        if (!allow.isEmpty()) {
+          throw new IllegalArgumentException("--spawn-allow needs --spawn allowlist");
+        }
+        yield SpawnPolicy.ANY;
+      }
+      case "off" -> {
+        if (!allow.isEmpty()) {
+          throw new IllegalArgumentException("--spawn-allow needs --spawn allowlist");
+        }
+        yield SpawnPolicy.OFF;
+      }
+      case "allowlist" -> {
+        if (allow.isEmpty()) {
+          throw new IllegalArgumentException("--spawn allowlist needs --spawn-allow");
+        }
+        yield SpawnPolicy.allowlist(allow);
+      }
+      default -> throw new IllegalArgumentException("--spawn must be any, allowlist or off");
+    };
   }
 
   private static String value(String[] args, int i, String option) {

@@ -10,6 +10,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.process.ProcessRegistry;
+import io.ipcbroker.server.process.ProcessServiceImpl;
 import io.ipcbroker.server.queue.QueueLimits;
 import io.ipcbroker.server.queue.QueueRegistry;
 import io.ipcbroker.server.queue.QueueServiceImpl;
@@ -17,6 +19,7 @@ import io.ipcbroker.server.rpc.MalformedRequests;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.v1.Payload;
+import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import java.io.IOException;
@@ -39,6 +42,7 @@ public final class BrokerServer implements AutoCloseable {
   private final ExecutorTimer timer = new ExecutorTimer();
   private final SessionRegistry sessions = new SessionRegistry(timer);
   private final QueueRegistry<Payload> queues;
+  private final ProcessRegistry processes;
   private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ShutdownGate gate = new ShutdownGate();
@@ -67,9 +71,13 @@ public final class BrokerServer implements AutoCloseable {
     this.config = config;
     this.queues =
         new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT, Payload::getSerializedSize);
-    this.sessionService = new SessionServiceImpl(sessions);
+    this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childTarget);
+    this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
-        List.of(sessionService, new QueueServiceImpl(queues, sessions, config.maxItemBytes()));
+        List.of(
+            sessionService,
+            new QueueServiceImpl(queues, sessions, config.maxItemBytes()),
+            new ProcessServiceImpl(processes, sessions));
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
       builder.addService(
@@ -106,6 +114,7 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SessionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(QueueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(ProcessServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
   }
@@ -122,6 +131,35 @@ public final class BrokerServer implements AutoCloseable {
       host = "[" + host + "]";
     }
     return host + ":" + port();
+  }
+
+  /**
+   * Where the broker's children reach it: its address, with a wildcard host replaced by loopback
+   * (children run on this host). Empty before the server listens on a TCP port.
+   */
+  private String childTarget() {
+    synchronized (lifecycle) {
+      if (!started || stopped) {
+        return "";
+      }
+    }
+    int port;
+    try {
+      port = server.getPort();
+    } catch (IllegalStateException e) {
+      return "";
+    }
+    if (port < 0) {
+      return ""; // not a TCP server (in-process transport)
+    }
+    String host = config.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.isEmpty()) {
+      host = "127.0.0.1";
+    }
+    if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return host + ":" + port;
   }
 
   /** The broker's session registry (for embedding and tests). */
@@ -141,6 +179,7 @@ public final class BrokerServer implements AutoCloseable {
       }
       stopped = true;
       if (!started) {
+        processes.shutdown();
         timer.close();
         return;
       }
@@ -150,6 +189,9 @@ public final class BrokerServer implements AutoCloseable {
     gate.close();
     sessions.shutdown();
     queues.shutdown();
+    // Answers parked joins and output streams, then ends the children as the policy says
+    // (within the kill grace period).
+    processes.shutdown();
     sessionService.shutdown();
     server.shutdown();
     if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {

@@ -11,6 +11,7 @@ import io.ipcbroker.server.rpc.CallHooks;
 import io.ipcbroker.server.rpc.Deadlines;
 import io.ipcbroker.server.rpc.Rpcs;
 import io.ipcbroker.server.rpc.SerializedSender;
+import io.ipcbroker.server.rpc.SessionBinding;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionOwned;
 import io.ipcbroker.server.session.SessionRegistry;
@@ -41,7 +42,6 @@ import io.ipcbroker.v1.TaskDoneRequest;
 import io.ipcbroker.v1.TaskDoneResponse;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
 /**
  * Serves {@code ipcbroker.v1.QueueService}: translates requests into calls on the queue core and
@@ -161,7 +161,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
         (ServerCallStreamObserver<JoinQueueResponse>) obs;
     SerializedSender<JoinQueueResponse> sender = new SerializedSender<>(call);
     CallHooks hooks = CallHooks.install(call, sender);
-    SessionBinding binding = new SessionBinding();
+    SessionBinding binding = new SessionBinding(sessions);
     try {
       Wait wait =
           Deadlines.waitFor(
@@ -592,55 +592,6 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
     @Override
     public void drained() {
       sender.complete();
-    }
-  }
-
-  /** The session binding of a parked join, which is not itself a core object. */
-  private final class SessionBinding implements SessionOwned {
-    private Session session; // guarded by this
-    private Consumer<BrokerException> onEnd;
-    private BrokerException endedWith;
-
-    synchronized void attach(String sessionId) {
-      if (!sessionId.isEmpty()) {
-        session = sessions.attach(sessionId, this);
-      }
-    }
-
-    void onEnd(Consumer<BrokerException> action) {
-      BrokerException e;
-      synchronized (this) {
-        onEnd = action;
-        e = endedWith;
-      }
-      if (e != null) {
-        action.accept(e);
-      }
-    }
-
-    void detach() {
-      Session s;
-      synchronized (this) {
-        s = session;
-        session = null;
-      }
-      sessions.detach(s, this);
-    }
-
-    @Override
-    public void sessionEnded(Session ended) {
-      BrokerException e =
-          BrokerException.of(
-              Reason.SESSION_NOT_FOUND, "session " + ended.id() + " ended", "session", ended.id());
-      Consumer<BrokerException> action;
-      synchronized (this) {
-        session = null;
-        endedWith = e;
-        action = onEnd;
-      }
-      if (action != null) {
-        action.accept(e);
-      }
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.ipcbroker.server.rpc;
 
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /** Helpers that keep each adapter method to translation only. */
@@ -20,5 +22,33 @@ public final class Rpcs {
     }
     observer.onNext(response);
     observer.onCompleted();
+  }
+
+  /**
+   * Answers a unary call with what the future {@code call} returns completes with, or with the
+   * status its failure (thrown at once or completing the future) maps to.
+   */
+  public static <R> void unaryAsync(
+      StreamObserver<R> observer, Supplier<CompletableFuture<R>> call) {
+    CompletableFuture<R> future;
+    try {
+      future = call.get();
+    } catch (RuntimeException e) {
+      observer.onError(StatusMapping.toStatusException(e));
+      return;
+    }
+    future.whenComplete(
+        (response, failure) -> {
+          if (failure != null) {
+            Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure;
+            observer.onError(StatusMapping.toStatusException(cause));
+          } else {
+            observer.onNext(response);
+            observer.onCompleted();
+          }
+        });
   }
 }

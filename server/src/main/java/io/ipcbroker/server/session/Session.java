@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A client's lease on the broker: a TTL that the client renews, and what it owns meanwhile. */
 public final class Session {
@@ -12,6 +13,9 @@ public final class Session {
   private final long ttlNanos;
   private final Instant createTime;
   private final String clientName;
+  private final String processId;
+  // Python counts every Process() its parent constructs; a session plays the parent here.
+  private final AtomicInteger processCounter = new AtomicInteger();
   private volatile long expiresAtNanos;
 
   // Guarded by this. Insertion order, so that release happens in the order things were taken.
@@ -19,11 +23,18 @@ public final class Session {
   // Written under this; read without it on every hand-over.
   private volatile boolean ended;
 
-  Session(String id, long ttlNanos, Instant createTime, String clientName, long nowNanos) {
+  Session(
+      String id,
+      long ttlNanos,
+      Instant createTime,
+      String clientName,
+      String processId,
+      long nowNanos) {
     this.id = id;
     this.ttlNanos = ttlNanos;
     this.createTime = createTime;
     this.clientName = clientName;
+    this.processId = processId;
     this.expiresAtNanos = nowNanos + ttlNanos;
   }
 
@@ -45,6 +56,16 @@ public final class Session {
   /** The name the client gave, possibly empty. */
   public String clientName() {
     return clientName;
+  }
+
+  /** The broker-spawned process the client runs in, or empty. */
+  public String processId() {
+    return processId;
+  }
+
+  /** The number of the next process this session creates: 1, 2, ... */
+  public int nextProcessNumber() {
+    return processCounter.incrementAndGet();
   }
 
   /** The {@code System.nanoTime()} at which the session expires unless renewed. */

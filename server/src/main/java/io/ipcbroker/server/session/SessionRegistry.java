@@ -65,6 +65,16 @@ public final class SessionRegistry {
    * @param ttlSeconds the TTL; 0 means {@link #DEFAULT_TTL_SECONDS}
    */
   public Session create(double ttlSeconds, String clientName) {
+    return create(ttlSeconds, clientName, "");
+  }
+
+  /**
+   * Opens a session for a client that runs in broker-spawned process {@code processId} (empty if
+   * none); the caller checked that the process exists.
+   *
+   * @param ttlSeconds the TTL; 0 means {@link #DEFAULT_TTL_SECONDS}
+   */
+  public Session create(double ttlSeconds, String clientName, String processId) {
     checkNotShutdown();
     if (ttlSeconds == 0) {
       ttlSeconds = DEFAULT_TTL_SECONDS;
@@ -97,6 +107,7 @@ public final class SessionRegistry {
             (long) (ttlSeconds * 1e9),
             clock.instant(),
             clientName,
+            processId,
             nanoTime.getAsLong());
     sessions.put(session.id(), session);
     return session;

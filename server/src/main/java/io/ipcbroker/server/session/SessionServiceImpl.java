@@ -20,17 +20,34 @@ import io.ipcbroker.v1.RefreshSessionResponse;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /** Serves {@code ipcbroker.v1.SessionService} from a {@link SessionRegistry}. */
 public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceImplBase {
   private final SessionRegistry sessions;
   // Open KeepAlive streams, so that shutdown can end them.
   private final Set<KeepAliveCall> streams = ConcurrentHashMap.newKeySet();
+  private final Consumer<String> checkProcess;
   private volatile boolean shuttingDown;
 
-  /** Serves {@code sessions}. */
+  /** Serves {@code sessions}, for clients that do not run in broker-spawned processes. */
   public SessionServiceImpl(SessionRegistry sessions) {
+    this(
+        sessions,
+        id -> {
+          throw BrokerException.of(
+              Reason.PROCESS_NOT_FOUND, "this broker spawns no processes", "process", id);
+        });
+  }
+
+  /**
+   * Serves {@code sessions}.
+   *
+   * @param checkProcess throws {@code PROCESS_NOT_FOUND} for a process id that names no record
+   */
+  public SessionServiceImpl(SessionRegistry sessions, Consumer<String> checkProcess) {
     this.sessions = sessions;
+    this.checkProcess = checkProcess;
   }
 
   @Override
@@ -39,7 +56,11 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
     Rpcs.unary(
         observer,
         () -> {
-          Session s = sessions.create(request.getTtlSeconds(), request.getClientName());
+          String processId = request.getProcessId();
+          if (!processId.isEmpty()) {
+            checkProcess.accept(processId);
+          }
+          Session s = sessions.create(request.getTtlSeconds(), request.getClientName(), processId);
           return CreateSessionResponse.newBuilder().setSession(toProto(s)).build();
         });
   }
@@ -181,6 +202,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         .setExpireTime(Timestamps.of(sessions.toInstant(s.expiresAtNanos())))
         .setClientName(s.clientName())
         .setServerId(sessions.serverId())
+        .setProcessId(s.processId())
         .build();
   }
 }

@@ -1,0 +1,204 @@
+package io.ipcbroker.server.process;
+
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Reason;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Turns a validated request into an OS process: resolves the executable and the working directory
+ * up front (so that a bad argv fails the call instead of leaving a record of a process that never
+ * ran), and spawns through {@code setsid} so that every child leads its own process group and
+ * signals reach its descendants too.
+ */
+final class Launcher {
+  /** The search path of a child whose environment has no {@code PATH}, as execvp uses. */
+  static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+  private static final File NULL_FILE = new File("/dev/null");
+
+  // setsid(1) calls setsid(2) and execs the program in place (the JVM's children are never
+  // process group leaders, so it does not fork): the pid the JVM sees is the program's, and the
+  // program leads a new session and process group whose id is that pid.
+  private final Optional<Path> setsid;
+
+  Launcher(Optional<Path> setsid) {
+    this.setsid = setsid;
+  }
+
+  /** A launcher that uses the system's {@code setsid}, if there is one. */
+  static Launcher system() {
+    return new Launcher(
+        Stream.of("/usr/bin/setsid", "/bin/setsid")
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst());
+  }
+
+  /** Whether children lead their own process groups. */
+  boolean groupsChildren() {
+    return setsid.isPresent();
+  }
+
+  /** Everything needed to spawn, resolved and checked. */
+  record Plan(
+      Path executable,
+      List<String> args,
+      Path cwd,
+      Map<String, String> env,
+      ProcessSpec.Input stdin,
+      ProcessSpec.Output stdout,
+      ProcessSpec.Output stderr) {}
+
+  /**
+   * The working directory the child will have, or null for the broker's.
+   *
+   * @throws BrokerException {@code CWD_NOT_FOUND} if {@code cwd} is not a directory
+   */
+  static Path resolveCwd(String cwd) {
+    if (cwd.isEmpty()) {
+      return null;
+    }
+    Path dir = toPath(cwd).toAbsolutePath().normalize();
+    if (!Files.isDirectory(dir)) {
+      throw BrokerException.of(
+          Reason.CWD_NOT_FOUND, "cwd is not an existing directory", "cwd", cwd);
+    }
+    return dir;
+  }
+
+  /**
+   * Finds the executable as execvp would: a name with a {@code /} is a path (relative to the
+   * child's working directory), any other name is looked up in the child's {@code PATH}.
+   *
+   * @throws BrokerException {@code EXECUTABLE_NOT_FOUND} if there is no executable regular file
+   */
+  static Path resolveExecutable(String argv0, Map<String, String> env, Path cwd) {
+    Path base = cwd != null ? cwd : Path.of("").toAbsolutePath();
+    if (argv0.contains("/")) {
+      Path p = base.resolve(toPath(argv0)).normalize();
+      if (isExecutableFile(p)) {
+        return p;
+      }
+    } else {
+      String path = env.getOrDefault("PATH", DEFAULT_PATH);
+      for (String dir : path.split(":", -1)) {
+        Path p = base.resolve(dir.isEmpty() ? "." : dir).resolve(argv0).normalize();
+        if (isExecutableFile(p)) {
+          return p;
+        }
+      }
+    }
+    throw BrokerException.of(
+        Reason.EXECUTABLE_NOT_FOUND, "argv[0] names no executable file", "executable", argv0);
+  }
+
+  /**
+   * Checks that the redirect files can be opened, so that a bad path fails the call with its own
+   * reason rather than as a failed spawn.
+   */
+  static void checkRedirects(ProcessSpec spec, Path cwd) {
+    if (spec.stdin().mode() == ProcessSpec.InputMode.FILE) {
+      Path p = redirectPath(cwd, spec.stdin().path());
+      if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+        throw redirectFailed("stdin", spec.stdin().path());
+      }
+    }
+    checkOutput("stdout", spec.stdout(), cwd);
+    checkOutput("stderr", spec.stderr(), cwd);
+  }
+
+  private static void checkOutput(String field, ProcessSpec.Output out, Path cwd) {
+    if (out.mode() != ProcessSpec.OutputMode.FILE) {
+      return;
+    }
+    Path p = redirectPath(cwd, out.path());
+    boolean ok =
+        Files.exists(p)
+            ? Files.isRegularFile(p) && Files.isWritable(p)
+            : p.getParent() != null
+                && Files.isDirectory(p.getParent())
+                && Files.isWritable(p.getParent());
+    if (!ok) {
+      throw redirectFailed(field, out.path());
+    }
+  }
+
+  /** Spawns the process. */
+  Process launch(Plan plan) {
+    List<String> command = new ArrayList<>(plan.args().size() + 2);
+    setsid.ifPresent(s -> command.add(s.toString()));
+    command.add(plan.executable().toString());
+    command.addAll(plan.args().subList(1, plan.args().size()));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    if (plan.cwd() != null) {
+      pb.directory(plan.cwd().toFile());
+    }
+    pb.environment().clear();
+    pb.environment().putAll(plan.env());
+    pb.redirectInput(
+        plan.stdin().mode() == ProcessSpec.InputMode.FILE
+            ? ProcessBuilder.Redirect.from(redirectPath(plan.cwd(), plan.stdin().path()).toFile())
+            : ProcessBuilder.Redirect.from(NULL_FILE));
+    pb.redirectOutput(output(plan.stdout(), plan.cwd()));
+    if (plan.stderr().mode() == ProcessSpec.OutputMode.STDOUT) {
+      pb.redirectErrorStream(true);
+    } else {
+      pb.redirectError(output(plan.stderr(), plan.cwd()));
+    }
+    try {
+      return pb.start();
+    } catch (IOException e) {
+      throw BrokerException.of(
+          Reason.SPAWN_FAILED,
+          "the system refused to start the process",
+          "executable",
+          plan.executable().toString(),
+          "detail",
+          String.valueOf(e.getMessage()));
+    }
+  }
+
+  private static ProcessBuilder.Redirect output(ProcessSpec.Output out, Path cwd) {
+    return switch (out.mode()) {
+      case CAPTURE -> ProcessBuilder.Redirect.PIPE;
+      case DISCARD -> ProcessBuilder.Redirect.DISCARD;
+      case FILE -> {
+        File f = redirectPath(cwd, out.path()).toFile();
+        yield out.append() ? ProcessBuilder.Redirect.appendTo(f) : ProcessBuilder.Redirect.to(f);
+      }
+      case STDOUT -> throw new IllegalArgumentException("STDOUT is for stderr only");
+    };
+  }
+
+  private static Path redirectPath(Path cwd, String path) {
+    Path base = cwd != null ? cwd : Path.of("").toAbsolutePath();
+    return base.resolve(toPath(path)).normalize();
+  }
+
+  private static boolean isExecutableFile(Path p) {
+    return Files.isRegularFile(p) && Files.isExecutable(p);
+  }
+
+  private static Path toPath(String s) {
+    try {
+      return Path.of(s);
+    } catch (InvalidPathException e) {
+      // NUL bytes are refused earlier; anything else the platform rejects is not found either.
+      return Path.of("/nonexistent/" + Integer.toHexString(s.hashCode()));
+    }
+  }
+
+  private static BrokerException redirectFailed(String field, String path) {
+    return BrokerException.of(
+        Reason.REDIRECT_FAILED, field + " file cannot be opened", "field", field, "path", path);
+  }
+}

@@ -1,0 +1,731 @@
+package io.ipcbroker.server.process;
+
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Timer;
+import io.ipcbroker.server.core.Wait;
+import io.ipcbroker.server.session.Session;
+import io.ipcbroker.server.session.SessionOwned;
+import io.ipcbroker.server.session.SessionRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's process records: spawns, watches, signals and joins OS processes for clients, and
+ * ends daemon processes when the session that created them ends.
+ *
+ * <p>Threads: spawning and signalling (which run other programs and take milliseconds) happen on
+ * two spawner threads, never on the transport's; each captured output stream has a pump thread that
+ * blocks reading its pipe; the JDK watches each child on its own reaper thread. Parked joins and
+ * output readers hold no thread.
+ */
+public final class ProcessRegistry {
+  private static final Logger log = LoggerFactory.getLogger(ProcessRegistry.class);
+
+  /** The environment variables that tell a child where the broker is and who it is. */
+  public static final String ENV_TARGET = "IPCBROKER_TARGET";
+
+  public static final String ENV_PROCESS_ID = "IPCBROKER_PROCESS_ID";
+  public static final String ENV_PROCESS_NAME = "IPCBROKER_PROCESS_NAME";
+  public static final String ENV_PARENT_SESSION = "IPCBROKER_PARENT_SESSION";
+
+  private static final String ID_PREFIX = "proc-";
+  private static final String TOKEN_PREFIX = "p1:";
+  private static final int DEFAULT_PAGE_SIZE = 100;
+  private static final int MAX_PAGE_SIZE = 1000;
+  private static final int PUMP_BUFFER_BYTES = 8192;
+
+  private final Timer timer;
+  private final SessionRegistry sessions;
+  private final ProcessConfig config;
+  private final Supplier<String> target;
+  private final Clock clock;
+  private final Launcher launcher;
+  private final Signaller signaller;
+  private final ConcurrentSkipListMap<Long, ProcessRecord> records = new ConcurrentSkipListMap<>();
+  private final Map<ProcessRecord, CompletableFuture<Void>> exits = new ConcurrentHashMap<>();
+  private final AtomicLong sequence = new AtomicLong();
+  private final ThreadPoolExecutor spawner;
+  private final ExecutorService pumps;
+  private volatile boolean shutdown;
+
+  /**
+   * Creates a registry.
+   *
+   * @param target where children reach the broker ({@code host:port}), read at each spawn
+   */
+  public ProcessRegistry(
+      Timer timer, SessionRegistry sessions, ProcessConfig config, Supplier<String> target) {
+    this(timer, sessions, config, target, Launcher.system(), Signaller.system());
+  }
+
+  ProcessRegistry(
+      Timer timer,
+      SessionRegistry sessions,
+      ProcessConfig config,
+      Supplier<String> target,
+      Launcher launcher,
+      Signaller signaller) {
+    this.timer = timer;
+    this.sessions = sessions;
+    this.config = config;
+    this.target = target;
+    this.clock = Clock.systemUTC();
+    this.launcher = launcher;
+    this.signaller = signaller;
+    this.spawner =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            daemonThreads("ipcbroker-spawn-"));
+    spawner.allowCoreThreadTimeOut(true);
+    this.pumps = Executors.newCachedThreadPool(daemonThreads("ipcbroker-output-"));
+    if (!launcher.groupsChildren()) {
+      log.warn("setsid not found: children share the broker's process group");
+    }
+  }
+
+  /** The configuration. */
+  public ProcessConfig config() {
+    return config;
+  }
+
+  /**
+   * Creates a record and, when {@code start} is set, spawns the process. Input errors are thrown at
+   * once; the rest (the filesystem checks and the spawn) complete the future.
+   */
+  public CompletableFuture<ProcessSnapshot> create(
+      String sessionId, ProcessSpec spec, boolean start) {
+    checkNotShutdown();
+    Names.checkRequired("session_id", sessionId);
+    checkSpec(spec);
+    config.spawnPolicy().checkEnabled();
+    return CompletableFuture.supplyAsync(() -> createNow(sessionId, spec, start), spawner);
+  }
+
+  private ProcessSnapshot createNow(String sessionId, ProcessSpec spec, boolean start) {
+    Session session = sessions.get(sessionId);
+    Path cwd = Launcher.resolveCwd(spec.cwd());
+    Map<String, String> env = new HashMap<>(spec.replaceEnv() ? Map.of() : System.getenv());
+    env.putAll(spec.env());
+    Path exe = Launcher.resolveExecutable(spec.argv().get(0), env, cwd);
+    config.spawnPolicy().check(exe);
+    Launcher.checkRedirects(spec, cwd);
+
+    ProcessRecord parent = session.processId().isEmpty() ? null : lookup(session.processId());
+    String identity =
+        parent != null
+            ? parent.identity + ":" + parent.childCounter.incrementAndGet()
+            : Integer.toString(session.nextProcessNumber());
+    String name = spec.name().isEmpty() ? "Process-" + identity : spec.name();
+    long seq = sequence.incrementAndGet();
+    String id = ID_PREFIX + seq;
+    String where = target.get();
+    if (!where.isEmpty()) {
+      env.put(ENV_TARGET, where);
+    }
+    env.put(ENV_PROCESS_ID, id);
+    env.put(ENV_PROCESS_NAME, name);
+    env.put(ENV_PARENT_SESSION, sessionId);
+    Launcher.Plan plan =
+        new Launcher.Plan(exe, spec.argv(), cwd, env, spec.stdin(), spec.stdout(), spec.stderr());
+    ProcessRecord record =
+        new ProcessRecord(
+            seq,
+            name,
+            identity,
+            spec,
+            plan,
+            sessionId,
+            parent != null ? parent.id : "",
+            clock.instant(),
+            config.outputBufferBytes());
+    if (spec.daemon()) {
+      SessionOwned owned = s -> ownerEnded(record);
+      Session owner = sessions.attach(sessionId, owned);
+      record.unbind = () -> sessions.detach(owner, owned);
+    }
+    // In the map before the spawn, so that a child that connects back at once finds its record.
+    records.put(seq, record);
+    if (start) {
+      try {
+        record.beginStart();
+        spawn(record);
+      } catch (RuntimeException e) {
+        records.remove(seq);
+        record.unbind.run();
+        throw e;
+      }
+    }
+    return record.snapshot();
+  }
+
+  /** Spawns a created process (Python's {@code start()}). */
+  public CompletableFuture<ProcessSnapshot> start(String id) {
+    checkNotShutdown();
+    ProcessRecord record = lookup(id);
+    record.beginStart();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          spawn(record);
+          return record.snapshot();
+        },
+        spawner);
+  }
+
+  private void spawn(ProcessRecord record) {
+    Process process;
+    try {
+      checkNotShutdown();
+      process = launcher.launch(record.plan);
+    } catch (RuntimeException e) {
+      record.startFailed();
+      throw e;
+    }
+    CompletableFuture<Void> exited = new CompletableFuture<>();
+    exits.put(record, exited);
+    boolean endNow = record.started(process.pid(), clock.instant());
+    if (record.stdout != null) {
+      pump(process.getInputStream(), record.stdout);
+    }
+    if (record.stderr != null) {
+      pump(process.getErrorStream(), record.stderr);
+    }
+    log.info(
+        "process {} ({}) started: pid {}, {}",
+        record.id,
+        record.name,
+        process.pid(),
+        record.plan.executable());
+    process
+        .onExit()
+        .whenComplete(
+            (p, t) -> {
+              record.exited(process.exitValue(), clock.instant());
+              exits.remove(record);
+              exited.complete(null);
+              log.info(
+                  "process {} ({}) exited: {}",
+                  record.id,
+                  record.name,
+                  record.snapshot().exitStatus());
+            });
+    if (endNow) {
+      endGroup(record);
+    }
+  }
+
+  private void pump(InputStream in, OutputBuffer buffer) {
+    pumps.execute(
+        () -> {
+          byte[] chunk = new byte[PUMP_BUFFER_BYTES];
+          try (in) {
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+              buffer.append(chunk, 0, n);
+            }
+          } catch (IOException e) {
+            log.debug("output pipe closed", e);
+          } finally {
+            buffer.close();
+          }
+        });
+  }
+
+  /** Describes record {@code id}. */
+  public ProcessSnapshot get(String id) {
+    return lookup(id).snapshot();
+  }
+
+  /** Fails with {@code PROCESS_NOT_FOUND} unless record {@code id} exists. */
+  public void checkExists(String id) {
+    lookup(id);
+  }
+
+  /** One page of a listing. */
+  public record Page(List<ProcessSnapshot> processes, String nextPageToken) {}
+
+  /**
+   * Lists records in creation order.
+   *
+   * @param sessionId only those created by this session, unless empty
+   * @param state only those in this state, unless null
+   * @param name only those with this name, unless empty
+   */
+  public Page list(
+      String sessionId, ProcessState state, String name, int pageSize, String pageToken) {
+    if (pageSize < 0) {
+      throw BrokerException.of(
+          Reason.INVALID_FIELD_VALUE,
+          "page_size must not be negative",
+          "field",
+          "page_size",
+          "value",
+          Integer.toString(pageSize));
+    }
+    int limit = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+    long after = decodeToken(pageToken);
+    List<ProcessSnapshot> page = new ArrayList<>();
+    long last = after;
+    for (ProcessRecord r : records.tailMap(after, false).values()) {
+      if (!sessionId.isEmpty() && !sessionId.equals(r.sessionId)) {
+        continue;
+      }
+      if (!name.isEmpty() && !name.equals(r.name)) {
+        continue;
+      }
+      ProcessSnapshot s = r.snapshot();
+      if (state != null && s.state() != state) {
+        continue;
+      }
+      if (page.size() == limit) {
+        return new Page(page, encodeToken(last));
+      }
+      page.add(s);
+      last = r.seq;
+    }
+    return new Page(page, "");
+  }
+
+  /** Where a join's answer goes. */
+  public interface JoinSink {
+    /** The process exited, or the wait ended first; {@code exited} says which. */
+    void joined(ProcessSnapshot snapshot, boolean exited);
+
+    /** The join failed (session ended, shutdown). */
+    void failed(BrokerException e);
+  }
+
+  /** A parked join, for the adapter to call off. */
+  public interface JoinHandle {
+    /** Forgets the join: the client went away. */
+    void cancel();
+
+    /** Answers the join with {@code e} unless it was answered. */
+    void fail(BrokerException e);
+  }
+
+  /**
+   * Waits for record {@code id}'s process to exit, at most as long as {@code wait} allows, and
+   * answers its state either way.
+   */
+  public JoinHandle join(String id, Wait wait, JoinSink sink) {
+    ProcessRecord record = lookup(id);
+    JoinWaiter waiter = new JoinWaiter(record, sink);
+    boolean mayWait = !wait.isNoWait() && !wait.isExpired();
+    if (record.join(waiter, mayWait) && !wait.isForever()) {
+      waiter.timeout = timer.schedule(waiter::timedOut, wait.nanos());
+      if (waiter.done.get()) {
+        waiter.timeout.cancel();
+      }
+    }
+    return waiter;
+  }
+
+  private static final class JoinWaiter implements ProcessRecord.Joiner, JoinHandle {
+    private final ProcessRecord record;
+    private final JoinSink sink;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private volatile Timer.Timeout timeout = Timer.NONE;
+
+    JoinWaiter(ProcessRecord record, JoinSink sink) {
+      this.record = record;
+      this.sink = sink;
+    }
+
+    @Override
+    public void answer(ProcessSnapshot snapshot, boolean exited) {
+      if (done.compareAndSet(false, true)) {
+        timeout.cancel();
+        sink.joined(snapshot, exited);
+      }
+    }
+
+    @Override
+    public void fail(BrokerException e) {
+      if (done.compareAndSet(false, true)) {
+        record.removeJoiner(this);
+        timeout.cancel();
+        sink.failed(e);
+      }
+    }
+
+    void timedOut() {
+      if (record.removeJoiner(this)) {
+        ProcessSnapshot s = record.snapshot();
+        answer(s, s.state() == ProcessState.EXITED);
+      }
+    }
+
+    @Override
+    public void cancel() {
+      done.set(true);
+      timeout.cancel();
+      record.removeJoiner(this);
+    }
+  }
+
+  /** What a signal did. */
+  public record SignalResult(boolean sent, ProcessSnapshot snapshot) {}
+
+  /**
+   * Sends {@code signal} to record {@code id}'s process group (or only to the process); nothing
+   * when the process is not running.
+   */
+  public CompletableFuture<SignalResult> signal(
+      String id, ProcessSignal signal, boolean processOnly) {
+    ProcessRecord record = lookup(id);
+    Long pid = record.markSignal(signal);
+    if (pid == null) {
+      return CompletableFuture.completedFuture(new SignalResult(false, record.snapshot()));
+    }
+    return CompletableFuture.supplyAsync(
+        () -> {
+          send(pid, signal, !processOnly);
+          return new SignalResult(true, record.snapshot());
+        },
+        spawner);
+  }
+
+  private void send(long pid, ProcessSignal signal, boolean group) {
+    if (group && !launcher.groupsChildren()) {
+      Signaller.sendDirect(pid, signal, true);
+    } else {
+      signaller.send(pid, signal, group);
+    }
+  }
+
+  /**
+   * Ends a process the broker's way: SIGTERM to its group, SIGKILL after the grace period if it
+   * still runs.
+   */
+  private void endGroup(ProcessRecord record) {
+    Long pid = record.markSignal(ProcessSignal.TERM);
+    if (pid == null) {
+      return;
+    }
+    log.info(
+        "ending daemon process {} ({}), pid {}: its session ended", record.id, record.name, pid);
+    spawner.execute(() -> send(pid, ProcessSignal.TERM, true));
+    record.armKill(
+        timer,
+        () -> {
+          Long p = record.markSignal(ProcessSignal.KILL);
+          if (p != null) {
+            spawner.execute(() -> send(p, ProcessSignal.KILL, true));
+          }
+        },
+        config.killGrace().toNanos());
+  }
+
+  private void ownerEnded(ProcessRecord record) {
+    if (record.ownerEnded()) {
+      endGroup(record);
+    }
+  }
+
+  /**
+   * Deletes record {@code id} (Python's {@code close()}).
+   *
+   * @return false if there was none and {@code allowMissing} is set
+   */
+  public boolean delete(String id, boolean allowMissing) {
+    ProcessRecord record = find(id);
+    if (record == null) {
+      if (allowMissing) {
+        return false;
+      }
+      throw notFound(id);
+    }
+    List<OutputReader> readers = record.delete();
+    records.remove(record.seq, record);
+    record.unbind.run();
+    BrokerException gone = notFound(id);
+    for (OutputReader r : readers) {
+      r.fail(gone);
+    }
+    return true;
+  }
+
+  /** Which output stream. */
+  public enum StdStream {
+    STDOUT,
+    STDERR
+  }
+
+  /**
+   * Streams a captured output stream from {@code offset} (negative: from the end) to {@code sink}.
+   * The adapter calls {@link OutputReader#drain} whenever the sink becomes ready.
+   */
+  public OutputReader readOutput(
+      String id, StdStream stream, long offset, boolean follow, OutputSink sink) {
+    ProcessRecord record = lookup(id);
+    OutputBuffer buffer = stream == StdStream.STDOUT ? record.stdout : record.stderr;
+    if (buffer == null) {
+      throw BrokerException.of(
+          Reason.OUTPUT_NOT_CAPTURED,
+          stream.name().toLowerCase() + " of process " + id + " is not captured",
+          "process",
+          id,
+          "stream",
+          stream.name());
+    }
+    OutputReader[] self = new OutputReader[1];
+    OutputReader reader =
+        new OutputReader(buffer, offset, follow, sink, () -> record.removeReader(self[0]));
+    self[0] = reader;
+    record.addReader(reader);
+    reader.drain();
+    return reader;
+  }
+
+  /**
+   * Shuts down: refuses new spawns, answers parked joins and output streams with {@code
+   * SERVER_SHUTTING_DOWN}, and applies the shutdown policy to running children (by default SIGTERM,
+   * then SIGKILL after the grace period). Blocks until the children exited or the grace period and
+   * a last second passed.
+   */
+  public void shutdown() throws InterruptedException {
+    shutdown = true;
+    spawner.shutdown();
+    spawner.awaitTermination(5, TimeUnit.SECONDS);
+    BrokerException e = BrokerException.shuttingDown();
+    for (ProcessRecord r : records.values()) {
+      for (Object w : r.takeWaiters()) {
+        if (w instanceof ProcessRecord.Joiner j) {
+          j.fail(e);
+        } else if (w instanceof OutputReader o) {
+          o.fail(e);
+        }
+      }
+    }
+    switch (config.onShutdown()) {
+      case TERMINATE -> {
+        if (signalRunning(ProcessSignal.TERM) > 0 && !awaitExits(config.killGrace().toNanos())) {
+          signalRunning(ProcessSignal.KILL);
+          awaitExits(TimeUnit.SECONDS.toNanos(1));
+        }
+      }
+      case KILL -> {
+        if (signalRunning(ProcessSignal.KILL) > 0) {
+          awaitExits(TimeUnit.SECONDS.toNanos(1));
+        }
+      }
+      case KEEP -> {
+        long running =
+            records.values().stream().filter(r -> r.state() == ProcessState.RUNNING).count();
+        if (running > 0) {
+          log.warn("leaving {} children running, as --children-on-shutdown=keep asks", running);
+        }
+      }
+    }
+    pumps.shutdown();
+  }
+
+  private int signalRunning(ProcessSignal signal) {
+    List<Long> pids = new ArrayList<>();
+    for (ProcessRecord r : records.values()) {
+      Long pid = r.markSignal(signal);
+      if (pid != null) {
+        pids.add(pid);
+      }
+    }
+    if (!pids.isEmpty()) {
+      log.info("sending SIG{} to {} children", signal, pids.size());
+    }
+    for (long pid : pids) {
+      send(pid, signal, true);
+    }
+    return pids.size();
+  }
+
+  private boolean awaitExits(long nanos) throws InterruptedException {
+    CompletableFuture<?>[] pending = exits.values().toArray(new CompletableFuture<?>[0]);
+    try {
+      CompletableFuture.allOf(pending).get(nanos, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private ProcessRecord lookup(String id) {
+    Names.checkRequired("id", id);
+    ProcessRecord r = find(id);
+    if (r == null) {
+      throw notFound(id);
+    }
+    return r;
+  }
+
+  private ProcessRecord find(String id) {
+    if (!id.startsWith(ID_PREFIX)) {
+      return null;
+    }
+    long seq;
+    try {
+      seq = Long.parseLong(id.substring(ID_PREFIX.length()));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    ProcessRecord r = records.get(seq);
+    return r != null && r.id.equals(id) && !r.isDeleted() ? r : null;
+  }
+
+  static BrokerException notFound(String id) {
+    return BrokerException.of(
+        Reason.PROCESS_NOT_FOUND,
+        "no process record has id " + Names.abbreviate(id),
+        "process",
+        Names.abbreviate(id));
+  }
+
+  private void checkNotShutdown() {
+    if (shutdown) {
+      throw BrokerException.shuttingDown();
+    }
+  }
+
+  /** Checks what needs no filesystem: sizes, NULs, required fields. */
+  static void checkSpec(ProcessSpec spec) {
+    if (spec.argv().isEmpty()) {
+      throw BrokerException.of(Reason.FIELD_REQUIRED, "argv is required", "field", "argv");
+    }
+    if (spec.argv().get(0).isEmpty()) {
+      throw invalid("argv", "", "argv[0] must name an executable");
+    }
+    for (String a : spec.argv()) {
+      checkNoNul("argv", a);
+    }
+    String name = spec.name();
+    if (name.length() > Names.MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+      throw BrokerException.of(
+          Reason.INVALID_NAME,
+          "a process name has at most "
+              + Names.MAX_NAME_LENGTH
+              + " characters and no control characters",
+          "field",
+          "name",
+          "value",
+          Names.abbreviate(name));
+    }
+    for (Map.Entry<String, String> e : spec.env().entrySet()) {
+      String key = e.getKey();
+      if (key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0) {
+        throw invalid("env", key, "an environment variable's name is non-empty, without = or NUL");
+      }
+      checkNoNul("env", e.getValue());
+    }
+    checkNoNul("cwd", spec.cwd());
+    if (spec.stdin().mode() == ProcessSpec.InputMode.FILE) {
+      checkPath("stdin.path", spec.stdin().path());
+    }
+    checkOutput("stdout", spec.stdout());
+    checkOutput("stderr", spec.stderr());
+    if (spec.stdout().mode() == ProcessSpec.OutputMode.STDOUT) {
+      throw invalid("stdout.mode", "STDOUT", "only stderr can go where stdout goes");
+    }
+  }
+
+  private static void checkOutput(String field, ProcessSpec.Output out) {
+    if (out.mode() == ProcessSpec.OutputMode.FILE) {
+      checkPath(field + ".path", out.path());
+    }
+  }
+
+  private static void checkPath(String field, String path) {
+    if (path.isEmpty()) {
+      throw BrokerException.of(
+          Reason.INVALID_FIELD_VALUE,
+          field + " is required for a file",
+          "field",
+          field,
+          "value",
+          "");
+    }
+    checkNoNul(field, path);
+  }
+
+  private static void checkNoNul(String field, String value) {
+    if (value.indexOf('\0') >= 0) {
+      throw invalid(field, value, field + " must not contain NUL");
+    }
+  }
+
+  private static BrokerException invalid(String field, String value, String message) {
+    return BrokerException.of(
+        Reason.INVALID_FIELD_VALUE,
+        message,
+        "field",
+        field,
+        "value",
+        Names.abbreviate(value.replace('\0', '?')));
+  }
+
+  private static String encodeToken(long lastSeq) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString((TOKEN_PREFIX + lastSeq).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long decodeToken(String token) {
+    if (token.isEmpty()) {
+      return 0;
+    }
+    try {
+      String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      if (text.startsWith(TOKEN_PREFIX)) {
+        return Long.parseLong(text.substring(TOKEN_PREFIX.length()));
+      }
+    } catch (IllegalArgumentException e) {
+      // falls through to the error below
+    }
+    throw BrokerException.of(
+        Reason.INVALID_FIELD_VALUE,
+        "page_token was not returned by ListProcesses",
+        "field",
+        "page_token",
+        "value",
+        Names.abbreviate(token));
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

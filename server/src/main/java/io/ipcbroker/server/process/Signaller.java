@@ -1,0 +1,84 @@
+package io.ipcbroker.server.process;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends signals to processes and their process groups. The JDK can only send SIGTERM and SIGKILL,
+ * and only to one process; {@code kill(1)} reaches a whole group ({@code kill -s TERM -- -PGID}),
+ * which is what takes a child's descendants down with it.
+ */
+final class Signaller {
+  private static final Logger log = LoggerFactory.getLogger(Signaller.class);
+
+  private final Optional<Path> kill;
+
+  Signaller(Optional<Path> kill) {
+    this.kill = kill;
+  }
+
+  /** A signaller that uses the system's {@code kill}, if there is one. */
+  static Signaller system() {
+    return new Signaller(
+        Stream.of("/usr/bin/kill", "/bin/kill")
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst());
+  }
+
+  /**
+   * Sends {@code signal} to process {@code pid}, or to the process group it leads when {@code
+   * group} is set. Blocks for the few milliseconds that running {@code kill} takes; call it off the
+   * transport's threads. A process that is gone already is not an error.
+   */
+  void send(long pid, ProcessSignal signal, boolean group) {
+    if (kill.isEmpty()
+        || (!group && (signal == ProcessSignal.TERM || signal == ProcessSignal.KILL))) {
+      sendDirect(pid, signal, group);
+      return;
+    }
+    String target = group ? "-" + pid : Long.toString(pid);
+    ProcessBuilder pb =
+        new ProcessBuilder(kill.get().toString(), "-s", signal.name(), "--", target)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    try {
+      Process p = pb.start();
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        log.warn("kill -s {} -- {} did not finish in 5 s", signal, target);
+      }
+    } catch (IOException e) {
+      log.warn("cannot run kill; signalling {} directly", pid, e);
+      sendDirect(pid, signal, group);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // Without kill(1): the JDK's own signals, to the process and the descendants it can see now.
+  static void sendDirect(long pid, ProcessSignal signal, boolean group) {
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    if (handle.isEmpty()) {
+      return;
+    }
+    List<ProcessHandle> targets =
+        group
+            ? Stream.concat(Stream.of(handle.get()), handle.get().descendants()).toList()
+            : List.of(handle.get());
+    for (ProcessHandle h : targets) {
+      switch (signal) {
+        case TERM -> h.destroy();
+        case KILL -> h.destroyForcibly();
+        default -> log.warn("cannot send SIG{} to {} without kill(1)", signal, h.pid());
+      }
+    }
+  }
+}
