@@ -53,6 +53,18 @@ final class OsProcesses {
    * /proc/<pid>/status}); false if the process is gone.
    */
   static boolean ignores(long pid, int number) {
+    return hasSignal(pid, "SigIgn:", number);
+  }
+
+  /**
+   * Whether {@code pid} blocks signal {@code number} (its {@code SigBlk} mask); false if the
+   * process is gone.
+   */
+  static boolean blocks(long pid, int number) {
+    return hasSignal(pid, "SigBlk:", number);
+  }
+
+  private static boolean hasSignal(long pid, String mask, int number) {
     List<String> status;
     try {
       status = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"));
@@ -60,9 +72,9 @@ final class OsProcesses {
       return false;
     }
     for (String line : status) {
-      if (line.startsWith("SigIgn:")) {
-        long mask = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
-        return (mask & (1L << (number - 1))) != 0;
+      if (line.startsWith(mask)) {
+        long bits = Long.parseUnsignedLong(line.substring(mask.length()).trim(), 16);
+        return (bits & (1L << (number - 1))) != 0;
       }
     }
     return false;

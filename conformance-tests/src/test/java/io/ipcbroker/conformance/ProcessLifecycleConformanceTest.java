@@ -235,6 +235,10 @@ class ProcessLifecycleConformanceTest {
     Assumptions.assumeFalse(
         OsProcesses.ignores(p.getPid(), number),
         "the broker's children inherit an ignored signal " + number);
+    // A blocked signal, though, is the broker's doing: its children must start with none blocked.
+    assertThat(OsProcesses.blocks(p.getPid(), number))
+        .as("the child starts with signal %d blocked", number)
+        .isFalse();
     SignalProcessResponse r = processes.signal(p.getId(), signal);
     assertThat(r.getSent()).isTrue();
     assertThat(r.getProcess().getLastSignal()).isEqualTo(signal);
