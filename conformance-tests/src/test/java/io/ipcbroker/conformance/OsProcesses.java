@@ -31,6 +31,21 @@ final class OsProcesses {
 
   /** The state letter of {@code /proc/<pid>/stat} ({@code R}, {@code S}, {@code Z}, ...). */
   static Optional<Character> state(long pid) {
+    return stat(pid).map(f -> f[0].charAt(0));
+  }
+
+  /** The process group of {@code pid}, if it exists. */
+  static Optional<Long> processGroup(long pid) {
+    return stat(pid).map(f -> Long.parseLong(f[2]));
+  }
+
+  /** The session of {@code pid} (the pid of its session leader), if it exists. */
+  static Optional<Long> session(long pid) {
+    return stat(pid).map(f -> Long.parseLong(f[3]));
+  }
+
+  /** The fields of {@code /proc/<pid>/stat} after the command name: state, ppid, pgrp, sid, .... */
+  private static Optional<String[]> stat(long pid) {
     String stat;
     try {
       stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
@@ -40,12 +55,13 @@ final class OsProcesses {
       // The process vanished while being read.
       return Optional.empty();
     }
-    // "pid (comm) S ...": comm may hold spaces and parentheses, so look after the last ')'.
+    // "pid (comm) S ppid pgrp sid ...": comm may hold spaces and parentheses, so split after the
+    // last ')'.
     int close = stat.lastIndexOf(')');
     if (close < 0 || close + 2 >= stat.length()) {
       return Optional.empty();
     }
-    return Optional.of(stat.charAt(close + 2));
+    return Optional.of(stat.substring(close + 2).trim().split(" "));
   }
 
   /**

@@ -25,9 +25,12 @@ public final class OutputReader
     implements ClientResponseObserver<ReadOutputRequest, ReadOutputResponse> {
   private final List<ReadOutputResponse> chunks = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
+  private final int initialRequest;
   private ClientCallStreamObserver<ReadOutputRequest> call;
 
-  private OutputReader() {}
+  private OutputReader(int initialRequest) {
+    this.initialRequest = initialRequest;
+  }
 
   /** Starts {@code ReadOutput} of {@code id}'s {@code stream} from {@code offset}, following. */
   public static OutputReader follow(Channel channel, String id, OutputStream stream, long offset) {
@@ -43,7 +46,28 @@ public final class OutputReader
 
   /** Starts {@code request} without a deadline (a followed stream lasts as long as its process). */
   public static OutputReader start(Channel channel, ReadOutputRequest request) {
-    OutputReader r = new OutputReader();
+    return start(channel, request, -1);
+  }
+
+  /**
+   * Starts a followed {@code ReadOutput} that asks for no chunk until the test calls {@link
+   * #request}: a reader that does not keep up.
+   */
+  public static OutputReader followPaused(
+      Channel channel, String id, OutputStream stream, long offset) {
+    return start(
+        channel,
+        ReadOutputRequest.newBuilder()
+            .setId(id)
+            .setStream(stream)
+            .setOffset(offset)
+            .setFollow(true)
+            .build(),
+        0);
+  }
+
+  private static OutputReader start(Channel channel, ReadOutputRequest request, int initial) {
+    OutputReader r = new OutputReader(initial);
     ProcessServiceGrpc.newStub(channel).readOutput(request, r);
     return r;
   }
@@ -51,6 +75,14 @@ public final class OutputReader
   @Override
   public void beforeStart(ClientCallStreamObserver<ReadOutputRequest> stream) {
     call = stream;
+    if (initialRequest >= 0) {
+      stream.disableAutoRequestWithInitial(initialRequest);
+    }
+  }
+
+  /** Asks for {@code n} more chunks (for a reader started with {@link #followPaused}). */
+  public void request(int n) {
+    call.request(n);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.ipcbroker.conformance;
 import static io.ipcbroker.conformance.ProcessClient.request;
 import static io.ipcbroker.conformance.ProcessClient.sh;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status.Code;
@@ -19,6 +20,7 @@ import io.ipcbroker.v1.ProcessInfo;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.ProcessState;
 import io.ipcbroker.v1.Signal;
+import io.ipcbroker.v1.SignalProcessRequest;
 import io.ipcbroker.v1.SignalProcessResponse;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -246,6 +248,64 @@ class ProcessLifecycleConformanceTest {
     ProcessClient.assertKilledBy(exited, number, true);
     assertThat(exited.getLastSignal()).isEqualTo(signal);
     assertThat(OsProcesses.running(p.getPid())).isFalse();
+  }
+
+  @Test
+  void signalFromOutsideTheBrokerIsNotSignaledByBroker() {
+    ProcessInfo p = sleeper(session());
+    // The test's own process, signalled by its pid as any other program could.
+    ProcessHandle.of(p.getPid()).ifPresent(ProcessHandle::destroy);
+    ProcessInfo exited = processes.awaitExit(p.getId());
+    ProcessClient.assertKilledBy(exited, 15, false);
+    assertThat(exited.getLastSignal()).isEqualTo(Signal.SIGNAL_UNSPECIFIED);
+  }
+
+  @Test
+  void eachChildLeadsItsOwnSessionAndProcessGroup() {
+    ProcessInfo p = sleeper(session());
+    long pid = p.getPid();
+    // The broker may report the pid a moment before the child called setsid(2).
+    await("pid " + pid + " leads its session")
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> OsProcesses.session(pid).orElse(-1L) == pid);
+    assertThat(OsProcesses.processGroup(pid)).contains(pid);
+  }
+
+  @Test
+  void signalReachesTheWholeProcessGroupUnlessProcessOnly() {
+    String session = session();
+    String script = "sleep 300 & echo $!; wait";
+    ProcessInfo group = processes.start(session, sh(script));
+    ProcessInfo only = processes.start(session, sh(script));
+    long groupChild = grandchild(group);
+    long onlyChild = grandchild(only);
+
+    processes.signal(group.getId(), Signal.SIGNAL_TERM);
+    processes
+        .stub()
+        .signalProcess(
+            SignalProcessRequest.newBuilder()
+                .setId(only.getId())
+                .setSignal(Signal.SIGNAL_TERM)
+                .setProcessOnly(true)
+                .build());
+
+    ProcessClient.assertKilledBy(processes.awaitExit(group.getId()), 15, true);
+    ProcessClient.assertKilledBy(processes.awaitExit(only.getId()), 15, true);
+    OsProcesses.awaitGone(groupChild, Duration.ofSeconds(5));
+    assertThat(OsProcesses.running(onlyChild)).as("the grandchild was not signalled").isTrue();
+  }
+
+  /** The pid that a {@code sleep 300 & echo $!; wait} child printed; killed at clean-up. */
+  private long grandchild(ProcessInfo p) {
+    String printed =
+        processes.awaitOutput(p.getId(), OutputStream.OUTPUT_STREAM_STDOUT, s -> s.endsWith("\n"));
+    long pid = Long.parseLong(printed.trim());
+    processes.trackPid(pid);
+    assertThat(OsProcesses.running(pid)).as("grandchild %s runs", pid).isTrue();
+    return pid;
   }
 
   @Test
@@ -491,12 +551,7 @@ class ProcessLifecycleConformanceTest {
     ProcessInfo daemon =
         processes.create(
             request(session, sh("sleep 300 & echo $!; wait")).setDaemon(true).setStart(true));
-    String printed =
-        processes.awaitOutput(
-            daemon.getId(), OutputStream.OUTPUT_STREAM_STDOUT, s -> s.endsWith("\n"));
-    long grandchild = Long.parseLong(printed.trim());
-    processes.trackPid(grandchild);
-    assertThat(OsProcesses.running(grandchild)).as("grandchild %s runs", grandchild).isTrue();
+    long grandchild = grandchild(daemon);
 
     endSession(session);
 

@@ -32,6 +32,9 @@ class ProcessOutputConformanceTest {
   private static final OutputStream STDOUT = OutputStream.OUTPUT_STREAM_STDOUT;
   private static final OutputStream STDERR = OutputStream.OUTPUT_STREAM_STDERR;
 
+  /** The line of 16 bytes that output-heavy children repeat, so that content shows its offset. */
+  private static final String LINE = "0123456789abcde\n";
+
   private final TestBroker broker = new TestBroker();
   private final ProcessClient processes = new ProcessClient(broker.channel());
 
@@ -219,8 +222,7 @@ class ProcessOutputConformanceTest {
   void outputBeyondTheBufferKeepsTheLastBytesAndTheFirstOffsetSaysWhereTheyStart() {
     int buffer = ProcessClient.OUTPUT_BUFFER_BYTES;
     long total = buffer + buffer / 2L;
-    // Lines of 16 bytes, so that any multiple of 16 starts a line.
-    ProcessInfo p = processes.start(session(), sh("yes 0123456789abcde | head -c " + total));
+    ProcessInfo p = processes.start(session(), sh("yes " + LINE.strip() + " | head -c " + total));
     ProcessInfo exited = processes.awaitExit(p.getId());
     assertThat(exited.getStdoutBytes()).isEqualTo(total);
 
@@ -231,7 +233,43 @@ class ProcessOutputConformanceTest {
     assertOffsetsAreContiguous(chunks);
     String kept = ProcessClient.text(chunks);
     assertThat(kept).hasSize(buffer);
-    assertThat(kept).isEqualTo("0123456789abcde\n".repeat(buffer / 16));
+    assertThat(kept).isEqualTo(pattern(total - buffer, buffer));
+  }
+
+  @Test
+  void slowReaderHoldsBackOnlyTheBrokerNeverTheProcess() throws IOException {
+    long total = 4L * ProcessClient.OUTPUT_BUFFER_BYTES;
+    ProcessInfo p =
+        processes.start(
+            session(), sh(waitFor("go") + "; yes " + LINE.strip() + " | head -c " + total));
+    OutputReader reader = OutputReader.followPaused(broker.newChannel(), p.getId(), STDOUT, 0);
+    go("go");
+
+    // The process writes four buffers' worth and exits while its reader reads nothing.
+    assertThat(processes.join(p.getId(), 20.0).getExited()).as("the process was not held").isTrue();
+    assertThat(reader.chunks()).isEmpty();
+    reader.request(Integer.MAX_VALUE);
+    reader.awaitCompleted(Duration.ofSeconds(20));
+
+    List<ReadOutputResponse> chunks = reader.chunks();
+    assertThat(chunks).isNotEmpty();
+    ReadOutputResponse last = chunks.get(chunks.size() - 1);
+    assertThat(last.getOffset() + last.getData().size()).as("the end").isEqualTo(total);
+    long next = 0;
+    for (ReadOutputResponse c : chunks) {
+      assertThat(c.getOffset()).as("chunks only skip forward").isGreaterThanOrEqualTo(next);
+      assertThat(c.getData().toString(StandardCharsets.UTF_8))
+          .as("the bytes written at offset %d", c.getOffset())
+          .isEqualTo(pattern(c.getOffset(), c.getData().size()));
+      next = c.getOffset() + c.getData().size();
+    }
+  }
+
+  /** What {@code yes 0123456789abcde} writes from {@code offset}, {@code length} bytes of it. */
+  private static String pattern(long offset, int length) {
+    int start = (int) (offset % LINE.length());
+    String lines = LINE.repeat((start + length) / LINE.length() + 1);
+    return lines.substring(start, start + length);
   }
 
   private static void assertOffsetsAreContiguous(List<ReadOutputResponse> chunks) {
