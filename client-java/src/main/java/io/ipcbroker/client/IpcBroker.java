@@ -2,6 +2,7 @@ package io.ipcbroker.client;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.AbstractStub;
 import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
 import io.ipcbroker.v1.Queue;
@@ -49,6 +50,7 @@ public final class IpcBroker implements AutoCloseable {
   private final QueueServiceGrpc.QueueServiceStub asyncStub;
   private final QueueServiceGrpc.QueueServiceBlockingStub blockingStub;
   private final Set<QueueHandle<?>> handles = ConcurrentHashMap.newKeySet();
+  private final Set<BrokerCall> openCalls = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private IpcBroker(Builder b) {
@@ -217,6 +219,9 @@ public final class IpcBroker implements AutoCloseable {
     for (QueueHandle<?> h : open) {
       h.close();
     }
+    for (BrokerCall call : new ArrayList<>(openCalls)) {
+      call.abort(Errors.closed());
+    }
     session.close(rpcTimeout);
     scheduler.shutdownNow();
     callbacks.shutdown(); // answers already queued still reach their futures
@@ -243,6 +248,35 @@ public final class IpcBroker implements AutoCloseable {
     } catch (RuntimeException e) {
       throw Errors.translate(e);
     }
+  }
+
+  /**
+   * Starts a wait that parks on the broker ({@code timeout} as the request carries it; null for
+   * none). A closing client fails it with {@code CLIENT_CLOSED}.
+   */
+  <S extends AbstractStub<S>, Q, R, V> ParkedCall<V> park(
+      S stub,
+      ParkedCall.Method<S, Q, R> method,
+      Q request,
+      Duration timeout,
+      Function<R, V> answer) {
+    checkUsable();
+    ParkedCall<V> call = ParkedCall.start(stub, method, request, timeout, waitGrace, answer);
+    track(call);
+    call.result().whenComplete((v, t) -> untrack(call));
+    return call;
+  }
+
+  /** Makes {@code call} end when this client closes (at once, if it already did). */
+  void track(BrokerCall call) {
+    openCalls.add(call);
+    if (closed) {
+      call.abort(Errors.closed()); // close() may have passed over it already
+    }
+  }
+
+  void untrack(BrokerCall call) {
+    openCalls.remove(call);
   }
 
   QueueServiceGrpc.QueueServiceStub asyncStub() {
