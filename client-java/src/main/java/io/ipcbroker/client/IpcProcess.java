@@ -239,8 +239,8 @@ public interface IpcProcess extends AutoCloseable {
 
   /**
    * Where a child's stdout or stderr goes: {@link #capture()} (the default), {@link #discard()}, a
-   * file, or (for stderr) {@link #toStdout()}. Files are on the broker's host; give absolute paths,
-   * since a relative one is the broker's to resolve.
+   * file, or (for stderr) {@link #toStdout()}. Files are on the broker's host; the broker resolves
+   * a relative path against the process's working directory.
    */
   final class Redirect {
     private static final Redirect CAPTURE =
@@ -397,7 +397,10 @@ public interface IpcProcess extends AutoCloseable {
       return this;
     }
 
-    /** Makes the child read stdin from {@code file} on the broker's host. */
+    /**
+     * Makes the child read stdin from {@code file} on the broker's host (a relative path is
+     * resolved against the process's working directory).
+     */
     public Builder stdin(Path file) {
       this.stdin = Objects.requireNonNull(file, "file").toString();
       return this;

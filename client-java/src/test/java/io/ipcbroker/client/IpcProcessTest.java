@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import io.ipcbroker.client.IpcProcess.Redirect;
 import java.io.BufferedReader;
@@ -189,7 +190,13 @@ class IpcProcessTest {
     p.start();
     Long pid = p.pid();
     assertThat(pid).isPositive();
-    assertThat(java.lang.ProcessHandle.of(pid)).isPresent();
+    // The program's own pid, not that of a wrapper that spawned it (the broker starts it through
+    // setsid, which becomes the program in place: wait for that exec).
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> ProcessHandle.of(pid).flatMap(h -> h.info().command()).orElse(""),
+            command -> command.endsWith("/sleep"));
     assertThat(p.isAlive()).isTrue();
     assertThat(p.info().pid()).isEqualTo(pid);
   }
@@ -374,10 +381,11 @@ class IpcProcessTest {
   }
 
   @Test
-  void closingTheClientFailsAParkedJoinWithClientClosed() {
+  void closingTheClientEndsItsParkedJoinsAndFollowingStreamsWithClientClosed() {
     IpcBroker closing = broker.connect();
     IpcProcess p = spawn(closing.process("sleep", "60"));
     CompletableFuture<Boolean> parked = p.joinAsync(Duration.ofSeconds(60));
+    InputStream out = p.openStdout(true);
 
     closing.close();
 
@@ -388,6 +396,11 @@ class IpcProcessTest {
         .isInstanceOfSatisfying(
             IpcBrokerException.class,
             e -> assertThat(e.reason()).isEqualTo(IpcBrokerException.CLIENT_CLOSED));
+    assertThatThrownBy(out::read)
+        .isInstanceOfSatisfying(
+            IpcBrokerException.class,
+            e -> assertThat(e.reason()).isEqualTo(IpcBrokerException.CLIENT_CLOSED));
+    assertThat(other.openProcess(p.id()).isAlive()).isTrue(); // not a daemon: it runs on
   }
 
   // ---- sessions, daemons, children ----
