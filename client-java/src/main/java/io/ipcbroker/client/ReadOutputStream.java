@@ -7,6 +7,7 @@ import io.ipcbroker.v1.ReadOutputRequest;
 import io.ipcbroker.v1.ReadOutputResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,8 +27,7 @@ final class ReadOutputStream extends InputStream
   // ByteString chunks, then END or the Throwable that ended the call.
   private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
   private volatile ClientCallStreamObserver<ReadOutputRequest> call;
-  private ByteString chunk = ByteString.EMPTY; // guarded by this
-  private int pos; // guarded by this
+  private ByteBuffer chunk = ByteBuffer.allocate(0); // guarded by this
   private IpcBrokerException failure; // guarded by this
   private boolean ended; // guarded by this
   private volatile boolean closed;
@@ -74,7 +74,7 @@ final class ReadOutputStream extends InputStream
     if (!fill()) {
       return -1;
     }
-    return chunk.byteAt(pos++) & 0xff;
+    return chunk.get() & 0xff;
   }
 
   @Override
@@ -86,9 +86,8 @@ final class ReadOutputStream extends InputStream
     if (!fill()) {
       return -1;
     }
-    int n = Math.min(len, chunk.size() - pos);
-    chunk.copyTo(b, pos, off, n);
-    pos += n;
+    int n = Math.min(len, chunk.remaining());
+    chunk.get(b, off, n);
     return n;
   }
 
@@ -97,7 +96,7 @@ final class ReadOutputStream extends InputStream
     if (closed) {
       throw new IOException("stream closed");
     }
-    return chunk.size() - pos;
+    return chunk.remaining();
   }
 
   /**
@@ -108,7 +107,7 @@ final class ReadOutputStream extends InputStream
     if (closed) {
       throw new IOException("stream closed");
     }
-    while (pos == chunk.size()) {
+    while (!chunk.hasRemaining()) {
       if (failure != null) {
         throw failure;
       }
@@ -131,8 +130,7 @@ final class ReadOutputStream extends InputStream
       } else if (e instanceof Throwable t) {
         failure = Errors.translate(t);
       } else {
-        chunk = (ByteString) e;
-        pos = 0;
+        chunk = ((ByteString) e).asReadOnlyByteBuffer();
         call.request(1);
       }
     }
