@@ -2,15 +2,27 @@ package io.ipcbroker.client;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.AbstractStub;
+import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
+import io.ipcbroker.v1.GetProcessRequest;
+import io.ipcbroker.v1.ListProcessesRequest;
+import io.ipcbroker.v1.ListProcessesResponse;
+import io.ipcbroker.v1.ProcessInfo;
+import io.ipcbroker.v1.ProcessServiceGrpc;
+import io.ipcbroker.v1.ProcessState;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueKind;
 import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.ReadOutputRequest;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -31,11 +43,25 @@ import java.util.function.Function;
  * }
  * }</pre>
  *
+ * <p>The client also spawns and supervises processes, as Python's {@code Process} does:
+ *
+ * <pre>{@code
+ * IpcProcess p = broker.process(JavaProcess.of(Worker.class, "urls")).name("writer-1").start();
+ * p.join();
+ * }</pre>
+ *
  * <p>Connecting opens a session that the client keeps alive in the background; closing the client
  * ends it, and the broker then releases whatever the client still held (parked calls, items it got
- * but had not finished receiving). A client is thread-safe; one per process is the norm.
+ * but had not finished receiving, daemon processes it started). A client is thread-safe; one per
+ * process is the norm.
  */
 public final class IpcBroker implements AutoCloseable {
+  /** The environment variable in which the broker tells its children where it is. */
+  public static final String TARGET_VARIABLE = "IPCBROKER_TARGET";
+
+  /** The environment variable in which the broker tells a child the id of its process record. */
+  public static final String PROCESS_ID_VARIABLE = "IPCBROKER_PROCESS_ID";
+
   private final String target;
   private final ManagedChannel channel;
   private final boolean ownsChannel;
@@ -48,11 +74,17 @@ public final class IpcBroker implements AutoCloseable {
   private final SessionKeeper session;
   private final QueueServiceGrpc.QueueServiceStub asyncStub;
   private final QueueServiceGrpc.QueueServiceBlockingStub blockingStub;
+  private final ProcessServiceGrpc.ProcessServiceStub processAsyncStub;
+  private final ProcessServiceGrpc.ProcessServiceBlockingStub processBlockingStub;
+  private final String processId;
+  private volatile IpcProcess currentProcess;
   private final Set<QueueHandle<?>> handles = ConcurrentHashMap.newKeySet();
+  private final Set<BrokerCall> openCalls = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private IpcBroker(Builder b) {
     this.target = b.target;
+    this.processId = b.processId;
     this.rpcTimeout = b.rpcTimeout;
     this.waitGrace = b.waitGrace;
     if (b.channel != null) {
@@ -85,8 +117,12 @@ public final class IpcBroker implements AutoCloseable {
             });
     this.asyncStub = QueueServiceGrpc.newStub(channel);
     this.blockingStub = QueueServiceGrpc.newBlockingStub(channel);
+    this.processAsyncStub = ProcessServiceGrpc.newStub(channel);
+    this.processBlockingStub = ProcessServiceGrpc.newBlockingStub(channel);
     try {
-      this.session = new SessionKeeper(channel, b.sessionTtl, b.clientName, rpcTimeout, scheduler);
+      this.session =
+          new SessionKeeper(
+              channel, b.sessionTtl, b.clientName, b.processId, rpcTimeout, scheduler);
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       callbacks.shutdownNow();
@@ -105,6 +141,21 @@ public final class IpcBroker implements AutoCloseable {
    */
   public static IpcBroker connect(String target) {
     return builder().target(target).build();
+  }
+
+  /**
+   * Connects a program that the broker spawned back to that broker, as that process: from the
+   * environment variables {@code IPCBROKER_TARGET} and {@code IPCBROKER_PROCESS_ID} that the broker
+   * gives its children. The processes this client creates are then named as the children of its own
+   * ({@code Process-1:1}, ...), and {@link #currentProcess()} is its record.
+   *
+   * @throws IllegalStateException if {@code IPCBROKER_TARGET} is not set: the program was not
+   *     started by a broker
+   * @throws IpcBrokerException if the broker cannot be reached or refuses the session ({@code
+   *     NOT_FOUND}/{@code PROCESS_NOT_FOUND} if the process record was deleted)
+   */
+  public static IpcBroker fromEnvironment() {
+    return builder().fromEnvironment().build();
   }
 
   /** A builder for a client with non-default settings. */
@@ -188,9 +239,91 @@ public final class IpcBroker implements AutoCloseable {
                 .getDeleted());
   }
 
+  /**
+   * Describes a process to spawn from {@code argv} (the executable and its arguments, never through
+   * a shell; the executable is looked up in the {@code PATH} when it has no {@code /}). Python's
+   * {@code Process(...)}: finish with {@link IpcProcess.Builder#start()}, or {@link
+   * IpcProcess.Builder#create()} to start later. For Python's {@code target=}, {@link
+   * JavaProcess#of} gives the argv that runs a Java class's {@code main}.
+   */
+  public IpcProcess.Builder process(String... argv) {
+    return process(List.of(argv));
+  }
+
+  /** As {@link #process(String...)}. */
+  public IpcProcess.Builder process(List<String> argv) {
+    return new IpcProcess.Builder(this, argv);
+  }
+
+  /**
+   * A handle on the existing process record {@code id} (one that any client created).
+   *
+   * @throws IpcBrokerException {@code NOT_FOUND}/{@code PROCESS_NOT_FOUND} if there is none
+   */
+  public IpcProcess openProcess(String id) {
+    Objects.requireNonNull(id, "id");
+    return new ProcessRecordHandle(
+        this,
+        callProcesses(
+            stub ->
+                stub.getProcess(GetProcessRequest.newBuilder().setId(id).build()).getProcess()));
+  }
+
+  /**
+   * The processes this client created that are running now, in creation order: Python's {@code
+   * active_children()}.
+   */
+  public List<IpcProcess> activeChildren() {
+    List<IpcProcess> running = new ArrayList<>();
+    String token = "";
+    do {
+      ListProcessesRequest request =
+          ListProcessesRequest.newBuilder()
+              .setSessionId(sessionId())
+              .setState(ProcessState.PROCESS_STATE_RUNNING)
+              .setPageSize(1000)
+              .setPageToken(token)
+              .build();
+      ListProcessesResponse page = callProcesses(stub -> stub.listProcesses(request));
+      for (ProcessInfo p : page.getProcessesList()) {
+        running.add(new ProcessRecordHandle(this, p));
+      }
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    return running;
+  }
+
+  /**
+   * The process record of the program this client runs in, if the client was created with a process
+   * id ({@link #fromEnvironment()}, {@link Builder#processId(String)}): Python's {@code
+   * current_process()}, for a program that the broker spawned.
+   */
+  public Optional<IpcProcess> currentProcess() {
+    if (processId.isEmpty()) {
+      return Optional.empty();
+    }
+    IpcProcess current = currentProcess;
+    if (current == null) {
+      current = openProcess(processId);
+      currentProcess = current;
+    }
+    return Optional.of(current);
+  }
+
+  IpcProcess createProcess(CreateProcessRequest request) {
+    CreateProcessRequest withSession = request.toBuilder().setSessionId(sessionId()).build();
+    return new ProcessRecordHandle(
+        this, callProcesses(stub -> stub.createProcess(withSession).getProcess()));
+  }
+
   /** The target this client connected to. */
   public String target() {
     return target;
+  }
+
+  /** The process id this client was created with ({@link Builder#processId}); empty if none. */
+  public String processId() {
+    return processId;
   }
 
   /** The id of this client's session on the broker. */
@@ -217,6 +350,9 @@ public final class IpcBroker implements AutoCloseable {
     for (QueueHandle<?> h : open) {
       h.close();
     }
+    for (BrokerCall call : new ArrayList<>(openCalls)) {
+      call.abort(Errors.closed());
+    }
     session.close(rpcTimeout);
     scheduler.shutdownNow();
     callbacks.shutdown(); // answers already queued still reach their futures
@@ -236,13 +372,63 @@ public final class IpcBroker implements AutoCloseable {
   // ---- for the handles ----
 
   <R> R call(Function<QueueServiceGrpc.QueueServiceBlockingStub, R> rpc) {
+    return call(blockingStub, rpc);
+  }
+
+  <R> R callProcesses(Function<ProcessServiceGrpc.ProcessServiceBlockingStub, R> rpc) {
+    return call(processBlockingStub, rpc);
+  }
+
+  /** Runs a non-blocking call with the client's rpc timeout as its deadline. */
+  private <S extends AbstractStub<S>, R> R call(S stub, Function<S, R> rpc) {
     checkUsable();
     try {
-      return rpc.apply(
-          blockingStub.withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
+      return rpc.apply(stub.withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
     } catch (RuntimeException e) {
       throw Errors.translate(e);
     }
+  }
+
+  /**
+   * Starts a wait that parks on the broker ({@code timeout} as the request carries it; null for
+   * none). A closing client fails it with {@code CLIENT_CLOSED}.
+   */
+  <S extends AbstractStub<S>, Q, R, V> ParkedCall<V> park(
+      S stub,
+      ParkedCall.Method<S, Q, R> method,
+      Q request,
+      Duration timeout,
+      Function<R, V> answer) {
+    checkUsable();
+    ParkedCall<V> call = ParkedCall.start(stub, method, request, timeout, waitGrace, answer);
+    track(call);
+    call.result().whenComplete((v, t) -> untrack(call));
+    return call;
+  }
+
+  /** Makes {@code call} end when this client closes (at once, if it already did). */
+  void track(BrokerCall call) {
+    openCalls.add(call);
+    if (closed) {
+      call.abort(Errors.closed()); // close() may have passed over it already
+    }
+  }
+
+  void untrack(BrokerCall call) {
+    openCalls.remove(call);
+  }
+
+  /** Starts a {@code ReadOutput} call, read as a stream that a closing client ends. */
+  InputStream readOutput(ReadOutputRequest request) {
+    checkUsable();
+    ReadOutputStream in = new ReadOutputStream(this);
+    track(in); // first: the call may end (and untrack it) before readOutput returns
+    processAsyncStub.readOutput(request, in);
+    return in;
+  }
+
+  ProcessServiceGrpc.ProcessServiceStub processAsyncStub() {
+    return processAsyncStub;
   }
 
   QueueServiceGrpc.QueueServiceStub asyncStub() {
@@ -283,6 +469,7 @@ public final class IpcBroker implements AutoCloseable {
   public static final class Builder {
     private String target = "localhost:50051";
     private String clientName = "";
+    private String processId = "";
     private Duration sessionTtl = Duration.ofSeconds(10);
     private Duration rpcTimeout = Duration.ofSeconds(30);
     private Duration waitGrace = Duration.ofSeconds(5);
@@ -299,6 +486,38 @@ public final class IpcBroker implements AutoCloseable {
     /** A name operators see for this client's session. */
     public Builder clientName(String clientName) {
       this.clientName = Objects.requireNonNull(clientName, "clientName");
+      return this;
+    }
+
+    /**
+     * The broker-spawned process this client runs in (its {@code IPCBROKER_PROCESS_ID}): the
+     * processes the client creates are then named as that process's children ({@code Process-1:1}).
+     * Empty (the default) for none.
+     */
+    public Builder processId(String processId) {
+      this.processId = Objects.requireNonNull(processId, "processId");
+      return this;
+    }
+
+    /**
+     * Takes the target and the process id from the environment the broker gives its children
+     * ({@code IPCBROKER_TARGET}, and {@code IPCBROKER_PROCESS_ID} if set); see {@link
+     * IpcBroker#fromEnvironment()}.
+     *
+     * @throws IllegalStateException if {@code IPCBROKER_TARGET} is not set
+     */
+    public Builder fromEnvironment() {
+      return fromEnvironment(System.getenv());
+    }
+
+    Builder fromEnvironment(Map<String, String> env) {
+      String envTarget = env.get(TARGET_VARIABLE);
+      if (envTarget == null || envTarget.isEmpty()) {
+        throw new IllegalStateException(
+            TARGET_VARIABLE + " is not set: this program was not started by an ipcbroker");
+      }
+      this.target = envTarget;
+      this.processId = env.getOrDefault(PROCESS_ID_VARIABLE, "");
       return this;
     }
 

@@ -1,8 +1,6 @@
 package io.ipcbroker.client;
 
 import com.google.protobuf.ByteString;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.ipcbroker.v1.Delivery;
 import io.ipcbroker.v1.GetQueueRequest;
 import io.ipcbroker.v1.JoinQueueRequest;
@@ -56,7 +54,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public void put(T item, Duration timeout) {
-    awaitPut(producer().put(encode(item), false, seconds(timeout)), timeout);
+    awaitPut(producer().put(encode(item), false, Timeouts.seconds(timeout)), timeout);
   }
 
   @Override
@@ -71,7 +69,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public CompletableFuture<Void> putAsync(T item, Duration timeout) {
-    return translated(producer().put(encode(item), false, seconds(timeout)).future());
+    return translated(producer().put(encode(item), false, Timeouts.seconds(timeout)).future());
   }
 
   private void awaitPut(ProducerStream.Put put, Duration timeout) {
@@ -108,7 +106,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public T get(Duration timeout) {
-    return awaitGet(consumer().get(false, seconds(timeout)), timeout);
+    return awaitGet(consumer().get(false, Timeouts.seconds(timeout)), timeout);
   }
 
   @Override
@@ -123,7 +121,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public CompletableFuture<T> getAsync(Duration timeout) {
-    return AsyncGet.start(consumer().get(false, seconds(timeout)), broker.callbacks());
+    return AsyncGet.start(consumer().get(false, Timeouts.seconds(timeout)), broker.callbacks());
   }
 
   private T awaitGet(ConsumerStream.Get<T> get, Duration timeout) {
@@ -159,7 +157,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
       return future.get();
     }
     return future.get(
-        saturatedMillis(timeout) + broker.waitGrace().toMillis(), TimeUnit.MILLISECONDS);
+        Timeouts.saturatedMillis(timeout) + broker.waitGrace().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private T decode(Delivery d) {
@@ -243,114 +241,35 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public void join() {
-    JoinCall call = startJoin(null);
-    try {
-      call.result.get();
-    } catch (InterruptedException e) {
-      call.cancel();
-      Thread.currentThread().interrupt();
-      throw Errors.interrupted(e);
-    } catch (ExecutionException e) {
-      throw Errors.translate(e.getCause());
-    }
+    startJoin(null).await("a join");
   }
 
   @Override
   public boolean join(Duration timeout) {
-    JoinCall call = startJoin(timeout);
-    try {
-      return await(call.result, timeout);
-    } catch (InterruptedException e) {
-      call.cancel();
-      Thread.currentThread().interrupt();
-      throw Errors.interrupted(e);
-    } catch (TimeoutException e) {
-      call.cancel();
-      throw Errors.unresponsive("a join");
-    } catch (ExecutionException e) {
-      throw Errors.translate(e.getCause());
-    }
+    return startJoin(timeout).await("a join");
   }
 
   @Override
   public CompletableFuture<Boolean> joinAsync(Duration timeout) {
-    JoinCall call = startJoin(timeout);
-    CompletableFuture<Boolean> out =
-        new CompletableFuture<>() {
-          @Override
-          public boolean cancel(boolean mayInterruptIfRunning) {
-            call.cancel(); // a join given up must not stay parked on the broker
-            return super.cancel(mayInterruptIfRunning);
-          }
-
-          @Override
-          public boolean completeExceptionally(Throwable ex) {
-            call.cancel();
-            return super.completeExceptionally(ex);
-          }
-        };
-    call.result.whenCompleteAsync(
-        (done, t) -> {
-          if (t == null) {
-            out.complete(done);
-          } else {
-            out.completeExceptionally(Errors.translate(t));
-          }
-        },
-        broker.callbacks());
-    return out;
+    return startJoin(timeout).toFuture(broker.callbacks());
   }
 
-  /** A {@code JoinQueue} call: its result, and the way to cancel it on the broker. */
-  private static final class JoinCall {
-    final CompletableFuture<Boolean> result = new CompletableFuture<>();
-    private volatile ClientCallStreamObserver<JoinQueueRequest> call;
-
-    void cancel() {
-      ClientCallStreamObserver<JoinQueueRequest> c = call;
-      if (c != null && !result.isDone()) {
-        c.cancel("join given up", null);
-      }
-    }
-  }
-
-  private JoinCall startJoin(Duration timeout) {
+  private ParkedCall<Boolean> startJoin(Duration timeout) {
+    checkUsable();
     JoinQueueRequest.Builder request =
         JoinQueueRequest.newBuilder()
             .setQueue(name())
             .setUid(uid())
             .setSessionId(broker.sessionId());
-    QueueServiceGrpc.QueueServiceStub stub = broker.asyncStub();
     if (timeout != null) {
-      request.setTimeoutSeconds(seconds(timeout));
-      // The broker answers at the timeout; the deadline only bounds a broker that does not.
-      stub =
-          stub.withDeadlineAfter(
-              saturatedMillis(timeout) + broker.waitGrace().toMillis(), TimeUnit.MILLISECONDS);
+      request.setTimeoutSeconds(Timeouts.seconds(timeout));
     }
-    JoinCall join = new JoinCall();
-    stub.joinQueue(
+    return broker.park(
+        broker.asyncStub(),
+        QueueServiceGrpc.QueueServiceStub::joinQueue,
         request.build(),
-        new ClientResponseObserver<JoinQueueRequest, JoinQueueResponse>() {
-          @Override
-          public void beforeStart(ClientCallStreamObserver<JoinQueueRequest> call) {
-            join.call = call;
-          }
-
-          @Override
-          public void onNext(JoinQueueResponse value) {
-            join.result.complete(value.getDone());
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            join.result.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    return join;
+        timeout,
+        JoinQueueResponse::getDone);
   }
 
   // ---- streams ----
@@ -399,26 +318,6 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
       c.close(max);
     }
     broker.forget(this);
-  }
-
-  // ---- helpers ----
-
-  static double seconds(Duration timeout) {
-    if (timeout == null) {
-      throw new NullPointerException("timeout");
-    }
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-    }
-    return timeout.getSeconds() + timeout.getNano() / 1e9;
-  }
-
-  private static long saturatedMillis(Duration d) {
-    try {
-      return d.toMillis();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE / 4;
-    }
   }
 
   @Override

@@ -31,6 +31,7 @@ final class SessionKeeper {
       Channel channel,
       Duration ttl,
       String clientName,
+      String processId,
       Duration rpcTimeout,
       ScheduledExecutorService scheduler) {
     this.blocking = SessionServiceGrpc.newBlockingStub(channel);
@@ -42,6 +43,7 @@ final class SessionKeeper {
                   CreateSessionRequest.newBuilder()
                       .setTtlSeconds(ttl.toNanos() / 1e9)
                       .setClientName(clientName)
+                      .setProcessId(processId)
                       .build())
               .getSession();
     } catch (RuntimeException e) {

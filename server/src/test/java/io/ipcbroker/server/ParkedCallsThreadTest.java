@@ -12,13 +12,22 @@ import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.v1.ConsumeRequest;
 import io.ipcbroker.v1.ConsumeResponse;
+import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
+import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
 import io.ipcbroker.v1.GetItemRequest;
 import io.ipcbroker.v1.GetItemResponse;
+import io.ipcbroker.v1.GetProcessRequest;
 import io.ipcbroker.v1.GetQueueRequest;
+import io.ipcbroker.v1.JoinProcessRequest;
+import io.ipcbroker.v1.JoinProcessResponse;
+import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.Pull;
 import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.SessionServiceGrpc;
+import io.ipcbroker.v1.Signal;
+import io.ipcbroker.v1.SignalProcessRequest;
 import io.ipcbroker.v1.StreamOpen;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -196,6 +205,83 @@ class ParkedCallsThreadTest {
     assertThat(answered.await(60, TimeUnit.SECONDS)).as("every parked get answered").isTrue();
     assertThat(outcomes).containsOnlyKeys("NOT_FOUND/OBJECT_DELETED");
     assertThat(outcomes.get("NOT_FOUND/OBJECT_DELETED")).hasValue(PARKED);
+  }
+
+  @Test
+  void tenThousandParkedProcessJoinsUseNoThreadEach() throws Exception {
+    String session =
+        SessionServiceGrpc.newBlockingStub(channel)
+            .createSession(CreateSessionRequest.newBuilder().setTtlSeconds(60).build())
+            .getSession()
+            .getSessionId();
+    ProcessServiceGrpc.ProcessServiceBlockingStub processes =
+        ProcessServiceGrpc.newBlockingStub(channel);
+    // Started before the baseline: the child's own JDK reaper thread is not a waiter's.
+    String id =
+        processes
+            .createProcess(
+                CreateProcessRequest.newBuilder()
+                    .setSessionId(session)
+                    .addArgv("sleep")
+                    .addArgv("300")
+                    .setStart(true)
+                    .build())
+            .getProcess()
+            .getId();
+    JoinProcessRequest join = JoinProcessRequest.newBuilder().setId(id).build();
+    assertThat(processes.joinProcess(join.toBuilder().setNowait(true).build()).getExited())
+        .isFalse();
+    int threadsBefore = threads();
+    java.util.Set<String> namesBefore = threadNames();
+
+    CountDownLatch answered = new CountDownLatch(PARKED);
+    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    ProcessServiceGrpc.ProcessServiceStub asyncProcesses = ProcessServiceGrpc.newStub(channel);
+    for (int i = 0; i < PARKED; i++) {
+      asyncProcesses.joinProcess(
+          join,
+          new StreamObserver<JoinProcessResponse>() {
+            @Override
+            public void onNext(JoinProcessResponse r) {
+              String key =
+                  "exited="
+                      + r.getExited()
+                      + " exitcode="
+                      + r.getProcess().getExitStatus().getExitcode();
+              outcomes.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              outcomes.computeIfAbsent(outcome(t), k -> new AtomicInteger()).incrementAndGet();
+              answered.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              answered.countDown();
+            }
+          });
+    }
+    // A later call on the same connection is served after the joins arrived.
+    assertThat(
+            processes
+                .getProcess(GetProcessRequest.newBuilder().setId(id).build())
+                .getProcess()
+                .getAlive())
+        .isTrue();
+    assertThat(answered.getCount()).isEqualTo(PARKED);
+    int threadsParked = threads();
+    System.out.printf(
+        "THREADS joins parked=0 n=%d parked=%d n=%d added=%s%n",
+        threadsBefore, PARKED, threadsParked, added(namesBefore));
+    assertThat(threadsParked - threadsBefore).isLessThanOrEqualTo(MAX_EXTRA_THREADS);
+
+    processes.signalProcess(
+        SignalProcessRequest.newBuilder().setId(id).setSignal(Signal.SIGNAL_KILL).build());
+    assertThat(answered.await(60, TimeUnit.SECONDS)).as("every parked join answered").isTrue();
+    assertThat(outcomes).containsOnlyKeys("exited=true exitcode=-9");
+    assertThat(outcomes.get("exited=true exitcode=-9")).hasValue(PARKED);
   }
 
   @Test

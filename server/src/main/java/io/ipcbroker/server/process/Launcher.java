@@ -11,13 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * Turns a validated request into an OS process: resolves the executable and the working directory
  * up front (so that a bad argv fails the call instead of leaving a record of a process that never
  * ran), and spawns through {@code setsid} so that every child leads its own process group and
- * signals reach its descendants too.
+ * signals reach its descendants too, and through {@code env --default-signal} so that it starts
+ * with no signal blocked or ignored.
  */
 final class Launcher {
   /** The search path of a child whose environment has no {@code PATH}, as execvp uses. */
@@ -29,23 +31,58 @@ final class Launcher {
   // process group leaders, so it does not fork): the pid the JVM sees is the program's, and the
   // program leads a new session and process group whose id is that pid.
   private final Optional<Path> setsid;
+  // The JVM blocks SIGQUIT in every Java thread, and a child inherits the spawning thread's mask:
+  // without help, SIGQUIT would stay pending in every child. env(1) --default-signal (coreutils
+  // 8.31 and later) unblocks every signal and resets its handling to the default before it execs
+  // the program, so children start as from a login shell, whatever the broker inherited.
+  private final Optional<Path> env;
 
-  Launcher(Optional<Path> setsid) {
+  Launcher(Optional<Path> setsid, Optional<Path> env) {
     this.setsid = setsid;
+    this.env = env;
   }
 
-  /** A launcher that uses the system's {@code setsid}, if there is one. */
+  /** A launcher that uses the system's {@code setsid} and {@code env}, where they are usable. */
   static Launcher system() {
-    return new Launcher(
+    Optional<Path> setsid =
         Stream.of("/usr/bin/setsid", "/bin/setsid")
             .map(Path::of)
             .filter(Files::isExecutable)
-            .findFirst());
+            .findFirst();
+    Optional<Path> env =
+        Stream.of("/usr/bin/env", "/bin/env")
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .filter(Launcher::resetsSignals)
+            .findFirst();
+    return new Launcher(setsid, env);
+  }
+
+  // Older env(1) and non-GNU ones do not know the option and fail.
+  private static boolean resetsSignals(Path env) {
+    try {
+      Process p =
+          new ProcessBuilder(env.toString(), "--default-signal", "true")
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Whether children lead their own process groups. */
   boolean groupsChildren() {
     return setsid.isPresent();
+  }
+
+  /** Whether children start with every signal unblocked and at its default handling. */
+  boolean resetsChildSignals() {
+    return env.isPresent();
   }
 
   /** Everything needed to spawn, resolved and checked. */
@@ -134,8 +171,13 @@ final class Launcher {
 
   /** Spawns the process. */
   Process launch(Plan plan) {
-    List<String> command = new ArrayList<>(plan.args().size() + 2);
+    List<String> command = new ArrayList<>(plan.args().size() + 3);
     setsid.ifPresent(s -> command.add(s.toString()));
+    env.ifPresent(
+        e -> {
+          command.add(e.toString());
+          command.add("--default-signal");
+        });
     command.add(plan.executable().toString());
     command.addAll(plan.args().subList(1, plan.args().size()));
     ProcessBuilder pb = new ProcessBuilder(command);

@@ -133,9 +133,22 @@ final class ProcessRecord {
     starting = true;
   }
 
-  /** Gives the start back after a failed spawn: the record stays, not started. */
-  synchronized void startFailed() {
-    starting = false;
+  /**
+   * Gives the start back after a failed spawn: the record stays, not started, and joins that parked
+   * while it was being spawned are answered with that.
+   */
+  void startFailed() {
+    List<Joiner> waiting;
+    ProcessSnapshot snapshot;
+    synchronized (this) {
+      starting = false;
+      waiting = new ArrayList<>(joiners);
+      joiners.clear();
+      snapshot = snapshot();
+    }
+    for (Joiner j : waiting) {
+      j.answer(snapshot, false);
+    }
   }
 
   /**

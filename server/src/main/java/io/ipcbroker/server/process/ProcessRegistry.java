@@ -112,6 +112,9 @@ public final class ProcessRegistry {
     if (!launcher.groupsChildren()) {
       log.warn("setsid not found: children share the broker's process group");
     }
+    if (!launcher.resetsChildSignals()) {
+      log.warn("no env(1) with --default-signal: children inherit the JVM's blocked SIGQUIT");
+    }
   }
 
   /** The configuration. */

@@ -260,6 +260,20 @@ class ProcessRegistryTest {
   }
 
   @Test
+  void childrenStartWithNoSignalBlockedAndLeadTheirOwnGroup() {
+    // The JVM blocks SIGQUIT in its threads; a child must not inherit that.
+    ProcessSnapshot p =
+        start(spec("sh", "-c", "grep SigBlk /proc/self/status; ps -o pgid= -p $$ 2>/dev/null"));
+    joinForever(p.id());
+    String out = readAll(p.id(), ProcessRegistry.StdStream.STDOUT);
+    assertThat(out).startsWith("SigBlk:\t0000000000000000\n");
+    String pgid = out.lines().skip(1).findFirst().orElse("").trim();
+    if (!pgid.isEmpty()) { // ps may be missing
+      assertThat(Long.parseLong(pgid)).isEqualTo(p.pid());
+    }
+  }
+
+  @Test
   void daemonAndItsGrandchildDieWithTheSessionButOthersLive() throws Exception {
     ProcessSnapshot d = start(daemon(spec("sh", "-c", "sleep 60 & echo $!; wait")));
     ProcessSnapshot keeper = start(spec("sleep", "60"));

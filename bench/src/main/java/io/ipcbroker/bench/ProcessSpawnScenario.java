@@ -1,0 +1,93 @@
+package io.ipcbroker.bench;
+
+import io.grpc.ManagedChannel;
+import io.ipcbroker.v1.CreateProcessRequest;
+import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.DeleteProcessRequest;
+import io.ipcbroker.v1.DeleteSessionRequest;
+import io.ipcbroker.v1.JoinProcessRequest;
+import io.ipcbroker.v1.JoinProcessResponse;
+import io.ipcbroker.v1.OutputRedirect;
+import io.ipcbroker.v1.ProcessServiceGrpc;
+import io.ipcbroker.v1.SessionServiceGrpc;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Spawn and join {@code /bin/true}: through the broker (CreateProcess with start, then JoinProcess
+ * until it exited, from a client in another process), next to a direct {@code ProcessBuilder} start
+ * and wait in this JVM. Output is discarded on both sides.
+ */
+final class ProcessSpawnScenario implements Bench.Scenario {
+  private static final String NAME = "process spawn+join /bin/true";
+
+  private final ManagedChannel channel;
+
+  ProcessSpawnScenario(ManagedChannel channel) {
+    this.channel = channel;
+  }
+
+  @Override
+  public List<Bench.Row> run(Bench.Plan plan) throws Exception {
+    SessionServiceGrpc.SessionServiceBlockingStub sessions =
+        SessionServiceGrpc.newBlockingStub(channel);
+    ProcessServiceGrpc.ProcessServiceBlockingStub processes =
+        ProcessServiceGrpc.newBlockingStub(channel);
+    String session =
+        sessions
+            .createSession(CreateSessionRequest.newBuilder().setTtlSeconds(60).build())
+            .getSession()
+            .getSessionId();
+    OutputRedirect discard =
+        OutputRedirect.newBuilder().setMode(OutputRedirect.Mode.MODE_DISCARD).build();
+    CreateProcessRequest create =
+        CreateProcessRequest.newBuilder()
+            .setSessionId(session)
+            .addArgv("/bin/true")
+            .setStdout(discard)
+            .setStderr(discard)
+            .setStart(true)
+            .build();
+    double[] broker;
+    try {
+      broker =
+          Bench.measure(
+              plan,
+              () -> {
+                String id =
+                    processes
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .createProcess(create)
+                        .getProcess()
+                        .getId();
+                JoinProcessResponse joined =
+                    processes
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .joinProcess(JoinProcessRequest.newBuilder().setId(id).build());
+                if (!joined.getExited() || joined.getProcess().getExitStatus().getExitcode() != 0) {
+                  throw new IllegalStateException("/bin/true did not exit 0: " + joined);
+                }
+                processes.deleteProcess(DeleteProcessRequest.newBuilder().setId(id).build());
+              });
+    } finally {
+      sessions.deleteSession(DeleteSessionRequest.newBuilder().setSessionId(session).build());
+    }
+    double[] direct =
+        Bench.measure(
+            plan,
+            () -> {
+              Process p =
+                  new ProcessBuilder("/bin/true")
+                      .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                      .redirectError(ProcessBuilder.Redirect.DISCARD)
+                      .start();
+              if (p.waitFor() != 0) {
+                throw new IllegalStateException("/bin/true did not exit 0");
+              }
+            });
+    return List.of(
+        new Bench.Row(
+            NAME, "ipcbroker CreateProcess+JoinProcess (+Delete)", "us/op", broker, false),
+        new Bench.Row(NAME, "ProcessBuilder.start+waitFor, same JVM", "us/op", direct, true));
+  }
+}
