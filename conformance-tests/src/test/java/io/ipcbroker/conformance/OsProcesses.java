@@ -34,6 +34,28 @@ final class OsProcesses {
     return stat(pid).map(f -> f[0].charAt(0));
   }
 
+  /** The program {@code pid} runs now ({@code /proc/<pid>/exe}), if it exists and may be read. */
+  static Optional<Path> executable(long pid) {
+    try {
+      return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe")));
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Waits (at most 5 s) until {@code pid} runs {@code executable}: a broker may report a child's
+   * pid while a launcher of its own still prepares the process, before it execs the program.
+   */
+  static void awaitExec(long pid, String executable) throws IOException {
+    Path program = Path.of(executable).toRealPath();
+    await("pid " + pid + " runs " + program)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> executable(pid).map(program::equals).orElse(false));
+  }
+
   /** The process group of {@code pid}, if it exists. */
   static Optional<Long> processGroup(long pid) {
     return stat(pid).map(f -> Long.parseLong(f[2]));

@@ -10,6 +10,7 @@ import io.grpc.Status.Code;
 import io.ipcbroker.v1.DeleteProcessRequest;
 import io.ipcbroker.v1.DeleteSessionRequest;
 import io.ipcbroker.v1.ExitStatus;
+import io.ipcbroker.v1.InputRedirect;
 import io.ipcbroker.v1.JoinProcessRequest;
 import io.ipcbroker.v1.JoinProcessResponse;
 import io.ipcbroker.v1.ListProcessesRequest;
@@ -33,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -227,19 +227,19 @@ class ProcessLifecycleConformanceTest {
 
   @ParameterizedTest(name = "{0} is signal {1}")
   @MethodSource("signals")
-  void signalEndsTheProcessWithMinusItsNumberAsExitcode(Signal signal, int number) {
+  void signalEndsTheProcessWithMinusItsNumberAsExitcode(Signal signal, int number)
+      throws IOException {
     // In the test's directory: SIGQUIT may dump core.
     ProcessInfo p =
         processes.create(request(session(), "sleep", "300").setCwd(dir.toString()).setStart(true));
-    // A child inherits the signals its broker ignores (a broker started with nohup, or in the
-    // background of a non-interactive shell, ignores SIGHUP or SIGINT and SIGQUIT), and a child
-    // that ignores a signal survives it, as in Python.
-    Assumptions.assumeFalse(
-        OsProcesses.ignores(p.getPid(), number),
-        "the broker's children inherit an ignored signal " + number);
-    // A blocked signal, though, is the broker's doing: its children must start with none blocked.
+    OsProcesses.awaitExec(p.getPid(), p.getExecutable());
+    // Whatever the broker inherited (a JVM blocks SIGQUIT; nohup ignores SIGHUP, a background
+    // job of a non-interactive shell SIGINT and SIGQUIT), its children start with none of that.
     assertThat(OsProcesses.blocks(p.getPid(), number))
         .as("the child starts with signal %d blocked", number)
+        .isFalse();
+    assertThat(OsProcesses.ignores(p.getPid(), number))
+        .as("the child starts with signal %d ignored", number)
         .isFalse();
     SignalProcessResponse r = processes.signal(p.getId(), signal);
     assertThat(r.getSent()).isTrue();
@@ -710,6 +710,64 @@ class ProcessLifecycleConformanceTest {
   }
 
   @Test
+  void programSeesTheResolvedPathAsItsArgv0() {
+    ProcessInfo p = processes.start(session(), "sh", "-c", "tr '\\0' '\\n' < /proc/$$/cmdline");
+    ProcessClient.assertExitCode(processes.awaitExit(p.getId()), 0);
+    assertThat(stdout(p.getId()).lines().findFirst()).contains(p.getExecutable());
+  }
+
+  @Test
+  void relativeArgv0AndRedirectPathsAreResolvedAgainstTheChildsCwd() throws IOException {
+    Path tool = dir.resolve("local-tool");
+    Files.writeString(tool, "#!/bin/sh\necho local tool ran\n");
+    Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(dir.resolve("in.txt"), "from stdin\n");
+
+    ProcessInfo p =
+        processes.create(
+            request(session(), "./local-tool")
+                .setCwd(dir.toString())
+                .setStdin(
+                    InputRedirect.newBuilder()
+                        .setMode(InputRedirect.Mode.MODE_FILE)
+                        .setPath("in.txt"))
+                .setStdout(
+                    OutputRedirect.newBuilder()
+                        .setMode(OutputRedirect.Mode.MODE_FILE)
+                        .setPath("out.txt"))
+                .setStart(true));
+    assertThat(Files.isSameFile(Path.of(p.getExecutable()), tool)).isTrue();
+    ProcessClient.assertExitCode(processes.awaitExit(p.getId()), 0);
+    assertThat(Files.readString(dir.resolve("out.txt"))).isEqualTo("local tool ran\n");
+
+    ProcessInfo cat =
+        processes.create(
+            request(session(), "cat")
+                .setCwd(dir.toString())
+                .setStdin(
+                    InputRedirect.newBuilder()
+                        .setMode(InputRedirect.Mode.MODE_FILE)
+                        .setPath("in.txt"))
+                .setStart(true));
+    ProcessClient.assertExitCode(processes.awaitExit(cat.getId()), 0);
+    assertThat(stdout(cat.getId())).isEqualTo("from stdin\n");
+  }
+
+  @Test
+  void relativeCwdIsResolvedAgainstTheBrokersWorkingDirectory() throws IOException {
+    ProcessInfo where = processes.start(session(), "sh", "-c", "pwd -P");
+    ProcessClient.assertExitCode(processes.awaitExit(where.getId()), 0);
+    Path brokerDir = Path.of(stdout(where.getId()).strip());
+    String relative = brokerDir.relativize(dir.toRealPath()).toString();
+    assertThat(relative).doesNotStartWith("/");
+
+    ProcessInfo p =
+        processes.create(request(session(), "sh", "-c", "pwd -P").setCwd(relative).setStart(true));
+    ProcessClient.assertExitCode(processes.awaitExit(p.getId()), 0);
+    assertThat(stdout(p.getId())).isEqualTo(dir.toRealPath() + "\n");
+  }
+
+  @Test
   void argvReachesTheChildAsGivenWithoutAShell() {
     ProcessInfo p =
         processes.start(session(), "printf", "%s|", "two words", "$HOME", "*", "", "'q'");
@@ -727,13 +785,22 @@ class ProcessLifecycleConformanceTest {
     assertThat(stdout(p.getId())).isEqualTo(dir.toRealPath() + "\n");
   }
 
-  @Test
-  void childSessionNamesItsChildrenAfterItsProcess() {
+  @ParameterizedTest(name = "parent named \"{0}\"")
+  @ValueSource(strings = {"", "writer"})
+  void childSessionNamesItsChildrenAfterItsProcessesIdentity(String parentName) {
     String session = session();
+    // A named parent is numbered as every create is: here the second of its session.
+    String identity = parentName.isEmpty() ? "1" : "2";
+    if (!parentName.isEmpty()) {
+      processes.created(session, "true");
+    }
     ProcessInfo parent =
-        processes.start(
-            session, JavaChild.command(NestedSpawner.class, "2").toArray(String[]::new));
-    assertThat(parent.getName()).isEqualTo("Process-1");
+        processes.create(
+            request(session, JavaChild.command(NestedSpawner.class, "2").toArray(String[]::new))
+                .setName(parentName)
+                .setStart(true));
+    assertThat(parent.getName())
+        .isEqualTo(parentName.isEmpty() ? "Process-" + identity : parentName);
     ProcessInfo done = processes.awaitExit(parent.getId());
     String out = stdout(parent.getId());
     List<String[]> children =
@@ -750,7 +817,8 @@ class ProcessLifecycleConformanceTest {
     assertThat(childSession).as("the session names the process").hasSize(3);
     assertThat(childSession[2]).isEqualTo(parent.getId());
     assertThat(children).hasSize(2);
-    assertThat(children.stream().map(c -> c[2])).containsExactly("Process-1:1", "Process-1:2");
+    assertThat(children.stream().map(c -> c[2]))
+        .containsExactly("Process-" + identity + ":1", "Process-" + identity + ":2");
     for (String[] c : children) {
       assertThat(c[3]).isEqualTo(parent.getId());
       ProcessInfo child = processes.awaitExit(c[1]);
