@@ -189,9 +189,6 @@ class ProcessBadInputConformanceTest {
     EQUALS_IN_ENV_NAME(r -> r.putEnv("A=B", "x")),
     EMPTY_ENV_NAME(r -> r.putEnv("", "x")),
     NUL_IN_CWD(r -> r.setCwd("/tmp\0/x")),
-    NAME_TOO_LONG(r -> r.setName("n".repeat(129))),
-    CONTROL_CHARACTER_IN_NAME(r -> r.setName("tab\there")),
-    NEWLINE_IN_NAME(r -> r.setName("line\nbreak")),
     STDOUT_FILE_WITHOUT_PATH(
         r -> r.setStdout(OutputRedirect.newBuilder().setMode(OutputRedirect.Mode.MODE_FILE))),
     STDERR_FILE_WITHOUT_PATH(
@@ -226,6 +223,28 @@ class ProcessBadInputConformanceTest {
         Code.INVALID_ARGUMENT,
         "INVALID_FIELD_VALUE",
         field.spoil.apply(request(session, "true", "arg").setStart(start)));
+  }
+
+  /** Process names the contract refuses as {@code INVALID_NAME}. */
+  enum InvalidName {
+    NAME_TOO_LONG("n".repeat(129)),
+    CONTROL_CHARACTER_IN_NAME("tab\there"),
+    NEWLINE_IN_NAME("line\nbreak");
+
+    final String name;
+
+    InvalidName(String name) {
+      this.name = name;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(InvalidName.class)
+  void invalidNameFailsWithInvalidName(InvalidName name) {
+    assertCreateFails(
+        Code.INVALID_ARGUMENT,
+        "INVALID_NAME",
+        request(session, "true").setName(name.name).setStart(true));
   }
 
   @Test

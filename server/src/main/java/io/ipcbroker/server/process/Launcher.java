@@ -139,6 +139,25 @@ final class Launcher {
   }
 
   /**
+   * Checks again what {@link #resolveCwd} and {@link #resolveExecutable} found, right before a
+   * spawn: a program or directory removed since the create fails the start with its own reason
+   * instead of a child that exits 127.
+   */
+  static void recheck(Plan plan) {
+    if (plan.cwd() != null && !Files.isDirectory(plan.cwd())) {
+      throw BrokerException.of(
+          Reason.CWD_NOT_FOUND, "cwd is not an existing directory", "cwd", plan.cwd().toString());
+    }
+    if (!isExecutableFile(plan.executable())) {
+      throw BrokerException.of(
+          Reason.EXECUTABLE_NOT_FOUND,
+          "argv[0] names no executable file",
+          "executable",
+          plan.args().get(0));
+    }
+  }
+
+  /**
    * Checks that the redirect files can be opened, so that a bad path fails the call with its own
    * reason rather than as a failed spawn.
    */

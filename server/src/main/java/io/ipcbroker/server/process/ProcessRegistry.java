@@ -209,6 +209,9 @@ public final class ProcessRegistry {
     Process process;
     try {
       checkNotShutdown();
+      // A start long after the create finds the filesystem as it is now, not as it was.
+      Launcher.recheck(record.plan);
+      config.spawnPolicy().check(record.plan.executable());
       process = launcher.launch(record.plan);
     } catch (RuntimeException e) {
       record.startFailed();
@@ -462,6 +465,7 @@ public final class ProcessRegistry {
    * @return false if there was none and {@code allowMissing} is set
    */
   public boolean delete(String id, boolean allowMissing) {
+    Names.checkRequired("id", id);
     ProcessRecord record = find(id);
     if (record == null) {
       if (allowMissing) {
