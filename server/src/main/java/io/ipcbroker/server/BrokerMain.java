@@ -4,6 +4,8 @@ import io.ipcbroker.server.process.ProcessConfig;
 import io.ipcbroker.server.process.SpawnPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +34,16 @@ public final class BrokerMain {
           "  --max-item-bytes N     largest item a queue accepts (default 4128768)",
           "  --shutdown-grace-ms N  how long shutdown waits for calls (default 5000)",
           "  --spawn MODE           which processes clients may spawn: any, allowlist or off",
-          "                         (default any; allowlist when --spawn-allow is given)",
+          "                         (default any on loopback, off elsewhere; allowlist when",
+          "                         --spawn-allow is given)",
           "  --spawn-allow PATHS    comma-separated executables that may be spawned",
           "  --kill-grace-ms N      SIGTERM to SIGKILL delay when the broker ends a child",
           "                         (daemon whose session ended, shutdown; default 3000)",
-          "  --output-buffer-bytes N  last bytes kept of each captured output (default 1048576)",
-          "  --children-on-shutdown POLICY  terminate (SIGTERM, then SIGKILL after the kill",
-          "                         grace), kill, or keep (default terminate)",
+          "  --output-buffer-bytes N",
+          "                         last bytes kept of each captured output (default 1048576)",
+          "  --children-on-shutdown POLICY",
+          "                         terminate (SIGTERM, then SIGKILL after the kill grace),",
+          "                         kill, or keep (default terminate)",
           "  --help                 print this and exit");
 
   private BrokerMain() {}
@@ -83,6 +88,15 @@ public final class BrokerMain {
           }
           default -> throw new IllegalArgumentException("unknown option " + arg);
         }
+      }
+      BrokerConfig probe = config.build();
+      if (spawnMode == null && spawnAllow.isEmpty() && !isLoopback(probe.host())) {
+        // Anyone who reaches a non-loopback broker could run programs as its user: spawning is
+        // opt-in there.
+        spawnMode = "off";
+        System.err.println(
+            "ipcbroker: process spawning is off on a non-loopback address; "
+                + "pass --spawn any or --spawn allowlist to enable it");
       }
       config.processes(processes.withSpawnPolicy(spawnPolicy(spawnMode, spawnAllow)));
     } catch (IllegalArgumentException e) {
@@ -141,6 +155,14 @@ public final class BrokerMain {
   private static void exitAfter(CountDownLatch stopped) throws InterruptedException {
     stopped.await();
     System.exit(0);
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private static SpawnPolicy spawnPolicy(String mode, List<String> allow) {

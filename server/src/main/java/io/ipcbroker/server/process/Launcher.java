@@ -192,12 +192,18 @@ final class Launcher {
   Process launch(Plan plan) {
     List<String> command = new ArrayList<>(plan.args().size() + 3);
     setsid.ifPresent(s -> command.add(s.toString()));
+    String exe = plan.executable().toString();
     env.ifPresent(
         e -> {
           command.add(e.toString());
           command.add("--default-signal");
+          if (exe.indexOf('=') >= 0) {
+            // env(1) takes any operand with '=' for a variable, even after "--": a shell that
+            // only execs its arguments runs such a path without parsing it.
+            command.addAll(List.of("/bin/sh", "-c", "exec \"$0\" \"$@\""));
+          }
         });
-    command.add(plan.executable().toString());
+    command.add(exe);
     command.addAll(plan.args().subList(1, plan.args().size()));
     ProcessBuilder pb = new ProcessBuilder(command);
     if (plan.cwd() != null) {

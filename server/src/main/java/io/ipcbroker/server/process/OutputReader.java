@@ -1,6 +1,7 @@
 package io.ipcbroker.server.process;
 
 import io.ipcbroker.server.core.BrokerException;
+import java.util.function.Consumer;
 
 /**
  * Streams one output buffer to one client from an offset, as fast as the client's stream takes it:
@@ -15,12 +16,17 @@ public final class OutputReader {
   private final boolean follow;
   private final long limit;
   private final OutputSink sink;
-  private final Runnable onDone;
+  private final Consumer<OutputReader> onDone;
   private final Runnable wake = this::drain;
   private long position; // guarded by this
   private boolean done; // guarded by this
 
-  OutputReader(OutputBuffer buffer, long offset, boolean follow, OutputSink sink, Runnable onDone) {
+  OutputReader(
+      OutputBuffer buffer,
+      long offset,
+      boolean follow,
+      OutputSink sink,
+      Consumer<OutputReader> onDone) {
     this.buffer = buffer;
     this.follow = follow;
     this.sink = sink;
@@ -67,7 +73,7 @@ public final class OutputReader {
         }
         if (!sink.send(chunk.offset(), chunk.data())) {
           done = true;
-          onDone.run();
+          onDone.accept(this);
           return;
         }
         position = chunk.offset() + chunk.data().length;
@@ -85,7 +91,7 @@ public final class OutputReader {
       done = true;
     }
     buffer.removeWaiter(wake);
-    onDone.run();
+    onDone.accept(this);
     sink.fail(e);
   }
 
@@ -95,12 +101,12 @@ public final class OutputReader {
       done = true;
     }
     buffer.removeWaiter(wake);
-    onDone.run();
+    onDone.accept(this);
   }
 
   private void finish() {
     done = true;
-    onDone.run();
+    onDone.accept(this);
     sink.complete();
   }
 }

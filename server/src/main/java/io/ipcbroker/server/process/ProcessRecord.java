@@ -2,7 +2,6 @@ package io.ipcbroker.server.process;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Reason;
-import io.ipcbroker.server.core.Timer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -43,7 +42,7 @@ final class ProcessRecord {
   private long signalsSent; // bit n set: the broker sent signal n
   private boolean deleted;
   private boolean ownerEnded;
-  private Timer.Timeout killTimer = Timer.NONE;
+  private Process process; // the JDK's handle while it runs: signals to the pid go through it
   private final List<Joiner> joiners = new ArrayList<>();
   private final Set<OutputReader> readers = new LinkedHashSet<>();
 
@@ -157,10 +156,11 @@ final class ProcessRecord {
    * @return whether the process must be ended at once: a daemon whose session ended while it was
    *     being spawned
    */
-  synchronized boolean started(long osPid, Instant now) {
+  synchronized boolean started(Process spawned, Instant now) {
     starting = false;
     state = ProcessState.RUNNING;
-    pid = osPid;
+    process = spawned;
+    pid = spawned.pid();
     startTime = now;
     return spec.daemon() && ownerEnded;
   }
@@ -177,8 +177,7 @@ final class ProcessRecord {
       exitTime = now;
       long sent = signalsSent;
       exitStatus = ExitStatus.fromExitValue(exitValue, n -> n < 64 && (sent & (1L << n)) != 0);
-      killTimer.cancel();
-      killTimer = Timer.NONE;
+      process = null;
       waiting = new ArrayList<>(joiners);
       joiners.clear();
       snapshot = snapshot();
@@ -221,15 +220,25 @@ final class ProcessRecord {
   /**
    * Notes that the broker signals the process.
    *
-   * @return the pid to signal, or null if the process is not running
+   * @return the running process to signal, or null if it is not running
    */
-  synchronized Long markSignal(ProcessSignal signal) {
+  synchronized Process markSignal(ProcessSignal signal) {
     checkNotDeleted();
+    return markSignalUnchecked(signal);
+  }
+
+  /** {@link #markSignal} for the broker's own signals, which also reach deleted records. */
+  synchronized Process markSignalUnchecked(ProcessSignal signal) {
     if (state != ProcessState.RUNNING) {
       return null;
     }
     lastSignal = signal;
     signalsSent |= 1L << signal.number();
+    return process;
+  }
+
+  /** The pid the process had (it led a process group of that id), or null if never started. */
+  synchronized Long leaderPid() {
     return pid;
   }
 
@@ -237,16 +246,6 @@ final class ProcessRecord {
   synchronized boolean ownerEnded() {
     ownerEnded = true;
     return spec.daemon() && state == ProcessState.RUNNING;
-  }
-
-  /** Arms the SIGKILL that follows a SIGTERM the broker sent, unless the process exited. */
-  synchronized boolean armKill(Timer timer, Runnable kill, long delayNanos) {
-    if (state != ProcessState.RUNNING) {
-      return false;
-    }
-    killTimer.cancel();
-    killTimer = timer.schedule(kill, delayNanos);
-    return true;
   }
 
   /**
@@ -259,12 +258,7 @@ final class ProcessRecord {
     checkNotDeleted();
     if (state == ProcessState.RUNNING || starting) {
       throw BrokerException.of(
-          Reason.PROCESS_RUNNING,
-          "process " + id + " is running",
-          "process",
-          id,
-          "pid",
-          String.valueOf(pid));
+          Reason.PROCESS_RUNNING, "process " + id + " is running", "process", id);
     }
     deleted = true;
     List<OutputReader> r = new ArrayList<>(readers);

@@ -13,11 +13,15 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -32,6 +36,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,19 +45,24 @@ import org.slf4j.LoggerFactory;
  * The broker's process records: spawns, watches, signals and joins OS processes for clients, and
  * ends daemon processes when the session that created them ends.
  *
- * <p>Threads: spawning and signalling (which run other programs and take milliseconds) happen on
- * two spawner threads, never on the transport's; each captured output stream has a pump thread that
- * blocks reading its pipe; the JDK watches each child on its own reaper thread. Parked joins and
- * output readers hold no thread.
+ * <p>Threads: spawning (which runs other programs and takes milliseconds) happens on two spawner
+ * threads and signalling through {@code kill(1)} on a signaller thread, never on the transport's;
+ * each captured output stream has a pump thread that blocks reading its pipe; the JDK watches each
+ * child on a reaper thread of its own. Parked joins and output readers hold no thread.
  */
 public final class ProcessRegistry {
   private static final Logger log = LoggerFactory.getLogger(ProcessRegistry.class);
 
-  /** The environment variables that tell a child where the broker is and who it is. */
+  /** The variable that tells a child where the broker is ({@code host:port}). */
   public static final String ENV_TARGET = "IPCBROKER_TARGET";
 
+  /** The variable that tells a child its record's id. */
   public static final String ENV_PROCESS_ID = "IPCBROKER_PROCESS_ID";
+
+  /** The variable that tells a child its Python name. */
   public static final String ENV_PROCESS_NAME = "IPCBROKER_PROCESS_NAME";
+
+  /** The variable that tells a child which session created it. */
   public static final String ENV_PARENT_SESSION = "IPCBROKER_PARENT_SESSION";
 
   private static final String ID_PREFIX = "proc-";
@@ -60,6 +70,10 @@ public final class ProcessRegistry {
   private static final int DEFAULT_PAGE_SIZE = 100;
   private static final int MAX_PAGE_SIZE = 1000;
   private static final int PUMP_BUFFER_BYTES = 8192;
+  // How long an exit waits for the output pipes to reach end-of-file, so that a join answered
+  // "exited" is followed by complete output; a grandchild that holds a pipe open cannot hold the
+  // join longer than this.
+  private static final long OUTPUT_DRAIN_MILLIS = 1000;
 
   private final Timer timer;
   private final SessionRegistry sessions;
@@ -72,6 +86,7 @@ public final class ProcessRegistry {
   private final Map<ProcessRecord, CompletableFuture<Void>> exits = new ConcurrentHashMap<>();
   private final AtomicLong sequence = new AtomicLong();
   private final ThreadPoolExecutor spawner;
+  private final ThreadPoolExecutor signals;
   private final ExecutorService pumps;
   private volatile boolean shutdown;
 
@@ -99,15 +114,8 @@ public final class ProcessRegistry {
     this.clock = Clock.systemUTC();
     this.launcher = launcher;
     this.signaller = signaller;
-    this.spawner =
-        new ThreadPoolExecutor(
-            2,
-            2,
-            30,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            daemonThreads("ipcbroker-spawn-"));
-    spawner.allowCoreThreadTimeOut(true);
+    this.spawner = boundedPool(2, "ipcbroker-spawn-");
+    this.signals = boundedPool(1, "ipcbroker-signal-");
     this.pumps = Executors.newCachedThreadPool(daemonThreads("ipcbroker-output-"));
     if (!launcher.groupsChildren()) {
       log.warn("setsid not found: children share the broker's process group");
@@ -115,6 +123,23 @@ public final class ProcessRegistry {
     if (!launcher.resetsChildSignals()) {
       log.warn("no env(1) with --default-signal: children inherit the JVM's blocked SIGQUIT");
     }
+  }
+
+  // Idle threads go away; work that arrives after shutdown is refused as the broker refuses calls.
+  private static ThreadPoolExecutor boundedPool(int threads, String prefix) {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            daemonThreads(prefix),
+            (task, executor) -> {
+              throw BrokerException.shuttingDown();
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** The configuration. */
@@ -125,26 +150,36 @@ public final class ProcessRegistry {
   /**
    * Creates a record and, when {@code start} is set, spawns the process. Input errors are thrown at
    * once; the rest (the filesystem checks and the spawn) complete the future.
+   *
+   * @param abandoned tells whether the caller went away; checked right before the spawn, so that a
+   *     cancelled call does not leave a process that nobody knows of
    */
   public CompletableFuture<ProcessSnapshot> create(
-      String sessionId, ProcessSpec spec, boolean start) {
+      String sessionId, ProcessSpec spec, boolean start, BooleanSupplier abandoned) {
     checkNotShutdown();
     Names.checkRequired("session_id", sessionId);
     checkSpec(spec);
     config.spawnPolicy().checkEnabled();
-    return CompletableFuture.supplyAsync(() -> createNow(sessionId, spec, start), spawner);
+    return CompletableFuture.supplyAsync(
+        () -> createNow(sessionId, spec, start, abandoned), spawner);
   }
 
-  private ProcessSnapshot createNow(String sessionId, ProcessSpec spec, boolean start) {
+  private ProcessSnapshot createNow(
+      String sessionId, ProcessSpec spec, boolean start, BooleanSupplier abandoned) {
     Session session = sessions.get(sessionId);
     Path cwd = Launcher.resolveCwd(spec.cwd());
     Map<String, String> env = new HashMap<>(spec.replaceEnv() ? Map.of() : System.getenv());
     env.putAll(spec.env());
     Path exe = Launcher.resolveExecutable(spec.argv().get(0), env, cwd);
-    config.spawnPolicy().check(exe);
+    exe = config.spawnPolicy().check(exe);
     Launcher.checkRedirects(spec, cwd);
+    if (abandoned.getAsBoolean()) {
+      throw new CancellationException("the caller went away before the spawn");
+    }
 
-    ProcessRecord parent = session.processId().isEmpty() ? null : lookup(session.processId());
+    // A parent whose record was deleted since the session opened names no children any more; its
+    // children are then numbered per session, as any client's.
+    ProcessRecord parent = session.processId().isEmpty() ? null : find(session.processId());
     String identity =
         parent != null
             ? parent.identity + ":" + parent.childCounter.incrementAndGet()
@@ -184,8 +219,11 @@ public final class ProcessRegistry {
         record.beginStart();
         spawn(record);
       } catch (RuntimeException e) {
-        records.remove(seq);
+        // Nothing half-created: the record goes, and a reader that found it meanwhile ends.
+        List<OutputReader> readers = record.delete();
+        records.remove(seq, record);
         record.unbind.run();
+        readers.forEach(r -> r.fail(notFound(id)));
         throw e;
       }
     }
@@ -193,16 +231,25 @@ public final class ProcessRegistry {
   }
 
   /** Spawns a created process (Python's {@code start()}). */
-  public CompletableFuture<ProcessSnapshot> start(String id) {
+  public CompletableFuture<ProcessSnapshot> start(String id, BooleanSupplier abandoned) {
     checkNotShutdown();
     ProcessRecord record = lookup(id);
     record.beginStart();
-    return CompletableFuture.supplyAsync(
-        () -> {
-          spawn(record);
-          return record.snapshot();
-        },
-        spawner);
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            if (abandoned.getAsBoolean()) {
+              record.startFailed();
+              throw new CancellationException("the caller went away before the spawn");
+            }
+            spawn(record);
+            return record.snapshot();
+          },
+          spawner);
+    } catch (RuntimeException e) {
+      record.startFailed(); // refused: the broker shuts down
+      throw e;
+    }
   }
 
   private void spawn(ProcessRecord record) {
@@ -219,12 +266,20 @@ public final class ProcessRegistry {
     }
     CompletableFuture<Void> exited = new CompletableFuture<>();
     exits.put(record, exited);
-    boolean endNow = record.started(process.pid(), clock.instant());
-    if (record.stdout != null) {
-      pump(process.getInputStream(), record.stdout);
-    }
-    if (record.stderr != null) {
-      pump(process.getErrorStream(), record.stderr);
+    boolean endNow = record.started(process, clock.instant());
+    List<CompletableFuture<Void>> drained = new ArrayList<>(2);
+    try {
+      if (record.stdout != null) {
+        drained.add(pump(process.getInputStream(), record.stdout));
+      }
+      if (record.stderr != null) {
+        drained.add(pump(process.getErrorStream(), record.stderr));
+      }
+    } catch (RuntimeException | Error e) {
+      // No thread to read its pipes (out of threads): a child that nobody reads would block on a
+      // full pipe for ever, so it goes, and its exit is recorded as usual.
+      log.error("cannot read the output of process {}; killing it", record.id, e);
+      process.destroyForcibly();
     }
     log.info(
         "process {} ({}) started: pid {}, {}",
@@ -234,9 +289,16 @@ public final class ProcessRegistry {
         record.plan.executable());
     process
         .onExit()
+        .thenCompose(
+            p -> {
+              Instant exitTime = clock.instant();
+              return CompletableFuture.allOf(drained.toArray(new CompletableFuture<?>[0]))
+                  .completeOnTimeout(null, OUTPUT_DRAIN_MILLIS, TimeUnit.MILLISECONDS)
+                  .handle((v, t) -> exitTime);
+            })
         .whenComplete(
-            (p, t) -> {
-              record.exited(process.exitValue(), clock.instant());
+            (exitTime, t) -> {
+              record.exited(process.exitValue(), exitTime != null ? exitTime : clock.instant());
               exits.remove(record);
               exited.complete(null);
               log.info(
@@ -250,7 +312,8 @@ public final class ProcessRegistry {
     }
   }
 
-  private void pump(InputStream in, OutputBuffer buffer) {
+  private CompletableFuture<Void> pump(InputStream in, OutputBuffer buffer) {
+    CompletableFuture<Void> eof = new CompletableFuture<>();
     pumps.execute(
         () -> {
           byte[] chunk = new byte[PUMP_BUFFER_BYTES];
@@ -263,8 +326,10 @@ public final class ProcessRegistry {
             log.debug("output pipe closed", e);
           } finally {
             buffer.close();
+            eof.complete(null);
           }
         });
+    return eof;
   }
 
   /** Describes record {@code id}. */
@@ -345,6 +410,7 @@ public final class ProcessRegistry {
    * answers its state either way.
    */
   public JoinHandle join(String id, Wait wait, JoinSink sink) {
+    checkNotShutdown();
     ProcessRecord record = lookup(id);
     JoinWaiter waiter = new JoinWaiter(record, sink);
     boolean mayWait = !wait.isNoWait() && !wait.isExpired();
@@ -410,44 +476,65 @@ public final class ProcessRegistry {
   public CompletableFuture<SignalResult> signal(
       String id, ProcessSignal signal, boolean processOnly) {
     ProcessRecord record = lookup(id);
-    Long pid = record.markSignal(signal);
-    if (pid == null) {
+    Process process = record.markSignal(signal);
+    if (process == null) {
       return CompletableFuture.completedFuture(new SignalResult(false, record.snapshot()));
+    }
+    if (processOnly && (signal == ProcessSignal.TERM || signal == ProcessSignal.KILL)) {
+      // The JDK's own signal checks that its child was not reaped: no stranger can be hit.
+      if (signal == ProcessSignal.TERM) {
+        process.destroy();
+      } else {
+        process.destroyForcibly();
+      }
+      return CompletableFuture.completedFuture(new SignalResult(true, record.snapshot()));
     }
     return CompletableFuture.supplyAsync(
         () -> {
-          send(pid, signal, !processOnly);
+          // Checked right before kill(1) runs: once the child was reaped its pid may be reused.
+          if (process.isAlive()) {
+            send(List.of(process.pid()), signal, !processOnly);
+          }
           return new SignalResult(true, record.snapshot());
         },
-        spawner);
+        signals);
   }
 
-  private void send(long pid, ProcessSignal signal, boolean group) {
+  private void send(List<Long> pids, ProcessSignal signal, boolean group) {
     if (group && !launcher.groupsChildren()) {
-      Signaller.sendDirect(pid, signal, true);
+      pids.forEach(pid -> Signaller.sendDirect(pid, signal, true));
     } else {
-      signaller.send(pid, signal, group);
+      signaller.send(pids, signal, group);
     }
   }
 
   /**
-   * Ends a process the broker's way: SIGTERM to its group, SIGKILL after the grace period if it
-   * still runs.
+   * Ends a daemon the broker's way: SIGTERM to its process group, and after the grace period
+   * SIGKILL to whatever of the group is left, also when the daemon itself already exited (its
+   * descendants must not outlive it).
    */
   private void endGroup(ProcessRecord record) {
-    Long pid = record.markSignal(ProcessSignal.TERM);
-    if (pid == null) {
+    Process process = record.markSignalUnchecked(ProcessSignal.TERM);
+    if (process == null) {
       return;
     }
+    long pgid = process.pid();
     log.info(
-        "ending daemon process {} ({}), pid {}: its session ended", record.id, record.name, pid);
-    spawner.execute(() -> send(pid, ProcessSignal.TERM, true));
-    record.armKill(
-        timer,
+        "ending daemon process {} ({}), pid {}: its session ended", record.id, record.name, pgid);
+    try {
+      signals.execute(() -> send(List.of(pgid), ProcessSignal.TERM, true));
+    } catch (BrokerException e) {
+      Signaller.sendDirect(pgid, ProcessSignal.TERM, true); // shutting down: no signaller
+    }
+    timer.schedule(
         () -> {
-          Long p = record.markSignal(ProcessSignal.KILL);
-          if (p != null) {
-            spawner.execute(() -> send(p, ProcessSignal.KILL, true));
+          boolean running = record.markSignalUnchecked(ProcessSignal.KILL) != null;
+          if (running || ProcessGroups.mayHaveMembers(pgid, false, ProcessGroups.live())) {
+            try {
+              signals.execute(() -> send(List.of(pgid), ProcessSignal.KILL, true));
+            } catch (BrokerException e) {
+              // Shutting down: the shutdown policy takes over the remaining children.
+            }
           }
         },
         config.killGrace().toNanos());
@@ -495,21 +582,19 @@ public final class ProcessRegistry {
    */
   public OutputReader readOutput(
       String id, StdStream stream, long offset, boolean follow, OutputSink sink) {
+    checkNotShutdown();
     ProcessRecord record = lookup(id);
     OutputBuffer buffer = stream == StdStream.STDOUT ? record.stdout : record.stderr;
     if (buffer == null) {
       throw BrokerException.of(
           Reason.OUTPUT_NOT_CAPTURED,
-          stream.name().toLowerCase() + " of process " + id + " is not captured",
+          stream.name().toLowerCase(Locale.ROOT) + " of process " + id + " is not captured",
           "process",
           id,
           "stream",
-          stream.name());
+          "OUTPUT_STREAM_" + stream.name());
     }
-    OutputReader[] self = new OutputReader[1];
-    OutputReader reader =
-        new OutputReader(buffer, offset, follow, sink, () -> record.removeReader(self[0]));
-    self[0] = reader;
+    OutputReader reader = new OutputReader(buffer, offset, follow, sink, record::removeReader);
     record.addReader(reader);
     reader.drain();
     return reader;
@@ -517,9 +602,11 @@ public final class ProcessRegistry {
 
   /**
    * Shuts down: refuses new spawns, answers parked joins and output streams with {@code
-   * SERVER_SHUTTING_DOWN}, and applies the shutdown policy to running children (by default SIGTERM,
-   * then SIGKILL after the grace period). Blocks until the children exited or the grace period and
-   * a last second passed.
+   * SERVER_SHUTTING_DOWN}, and applies the shutdown policy to the children: by default SIGTERM to
+   * every group that may still have members (of running children, and of exited ones whose
+   * descendants live on), then SIGKILL to what is left once the children exited or the grace period
+   * passed. Blocks for that long, plus up to a second for the last exits and a few seconds for a
+   * spawn in progress to finish.
    */
   public void shutdown() throws InterruptedException {
     shutdown = true;
@@ -537,13 +624,15 @@ public final class ProcessRegistry {
     }
     switch (config.onShutdown()) {
       case TERMINATE -> {
-        if (signalRunning(ProcessSignal.TERM) > 0 && !awaitExits(config.killGrace().toNanos())) {
-          signalRunning(ProcessSignal.KILL);
-          awaitExits(TimeUnit.SECONDS.toNanos(1));
+        if (signalGroups(ProcessSignal.TERM) > 0) {
+          awaitExits(config.killGrace().toNanos());
+          if (signalGroups(ProcessSignal.KILL) > 0) {
+            awaitExits(TimeUnit.SECONDS.toNanos(1));
+          }
         }
       }
       case KILL -> {
-        if (signalRunning(ProcessSignal.KILL) > 0) {
+        if (signalGroups(ProcessSignal.KILL) > 0) {
           awaitExits(TimeUnit.SECONDS.toNanos(1));
         }
       }
@@ -555,33 +644,37 @@ public final class ProcessRegistry {
         }
       }
     }
+    signals.shutdown();
     pumps.shutdown();
   }
 
-  private int signalRunning(ProcessSignal signal) {
-    List<Long> pids = new ArrayList<>();
+  /** Signals every group of the broker's that may have members, with one kill(1). */
+  private int signalGroups(ProcessSignal signal) {
+    Set<Long> live = ProcessGroups.live();
+    List<Long> pgids = new ArrayList<>();
     for (ProcessRecord r : records.values()) {
-      Long pid = r.markSignal(signal);
-      if (pid != null) {
-        pids.add(pid);
+      Long pgid = r.leaderPid();
+      if (pgid == null) {
+        continue;
+      }
+      boolean running = r.markSignalUnchecked(signal) != null;
+      if (running || ProcessGroups.mayHaveMembers(pgid, false, live)) {
+        pgids.add(pgid);
       }
     }
-    if (!pids.isEmpty()) {
-      log.info("sending SIG{} to {} children", signal, pids.size());
+    if (!pgids.isEmpty()) {
+      log.info("sending SIG{} to {} process groups", signal, pgids.size());
+      send(pgids, signal, true);
     }
-    for (long pid : pids) {
-      send(pid, signal, true);
-    }
-    return pids.size();
+    return pgids.size();
   }
 
-  private boolean awaitExits(long nanos) throws InterruptedException {
+  private void awaitExits(long nanos) throws InterruptedException {
     CompletableFuture<?>[] pending = exits.values().toArray(new CompletableFuture<?>[0]);
     try {
       CompletableFuture.allOf(pending).get(nanos, TimeUnit.NANOSECONDS);
-      return true;
     } catch (TimeoutException e) {
-      return false;
+      // What is left gets the next signal.
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
     }

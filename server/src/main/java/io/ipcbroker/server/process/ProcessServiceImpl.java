@@ -1,6 +1,7 @@
 package io.ipcbroker.server.process;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -46,11 +47,16 @@ public final class ProcessServiceImpl extends ProcessServiceGrpc.ProcessServiceI
   @Override
   public void createProcess(
       CreateProcessRequest request, StreamObserver<CreateProcessResponse> observer) {
+    Context call = Context.current();
     Rpcs.unaryAsync(
         observer,
         () ->
             processes
-                .create(request.getSessionId(), ProcessProtos.toSpec(request), request.getStart())
+                .create(
+                    request.getSessionId(),
+                    ProcessProtos.toSpec(request),
+                    request.getStart(),
+                    call::isCancelled)
                 .thenApply(
                     s ->
                         CreateProcessResponse.newBuilder()
@@ -61,11 +67,12 @@ public final class ProcessServiceImpl extends ProcessServiceGrpc.ProcessServiceI
   @Override
   public void startProcess(
       StartProcessRequest request, StreamObserver<StartProcessResponse> observer) {
+    Context call = Context.current();
     Rpcs.unaryAsync(
         observer,
         () ->
             processes
-                .start(request.getId())
+                .start(request.getId(), call::isCancelled)
                 .thenApply(
                     s ->
                         StartProcessResponse.newBuilder()
@@ -242,7 +249,8 @@ public final class ProcessServiceImpl extends ProcessServiceGrpc.ProcessServiceI
       call.onNext(
           ReadOutputResponse.newBuilder()
               .setOffset(offset)
-              .setData(ByteString.copyFrom(data))
+              // The reader made the copy; the message may own it.
+              .setData(UnsafeByteOperations.unsafeWrap(data))
               .build());
       return true;
     }

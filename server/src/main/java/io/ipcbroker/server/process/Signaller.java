@@ -1,8 +1,10 @@
 package io.ipcbroker.server.process;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -34,30 +36,34 @@ final class Signaller {
   }
 
   /**
-   * Sends {@code signal} to process {@code pid}, or to the process group it leads when {@code
-   * group} is set. Blocks for the few milliseconds that running {@code kill} takes; call it off the
-   * transport's threads. A process that is gone already is not an error.
+   * Sends {@code signal} to processes {@code pids}, or to the process groups they lead when {@code
+   * group} is set, with one {@code kill(1)}. Blocks for the few milliseconds that takes; call it
+   * off the transport's threads. A process that is gone already is not an error.
    */
-  void send(long pid, ProcessSignal signal, boolean group) {
-    if (kill.isEmpty()
-        || (!group && (signal == ProcessSignal.TERM || signal == ProcessSignal.KILL))) {
-      sendDirect(pid, signal, group);
+  void send(List<Long> pids, ProcessSignal signal, boolean group) {
+    if (kill.isEmpty()) {
+      pids.forEach(pid -> sendDirect(pid, signal, group));
       return;
     }
-    String target = group ? "-" + pid : Long.toString(pid);
+    List<String> command = new ArrayList<>(pids.size() + 4);
+    command.addAll(List.of(kill.get().toString(), "-s", signal.name(), "--"));
+    for (long pid : pids) {
+      command.add(group ? "-" + pid : Long.toString(pid));
+    }
     ProcessBuilder pb =
-        new ProcessBuilder(kill.get().toString(), "-s", signal.name(), "--", target)
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.DISCARD);
     try {
       Process p = pb.start();
       if (!p.waitFor(5, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        log.warn("kill -s {} -- {} did not finish in 5 s", signal, target);
+        log.warn("kill -s {} of {} processes did not finish in 5 s", signal, pids.size());
       }
     } catch (IOException e) {
-      log.warn("cannot run kill; signalling {} directly", pid, e);
-      sendDirect(pid, signal, group);
+      log.warn("cannot run kill; signalling directly", e);
+      pids.forEach(pid -> sendDirect(pid, signal, group));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -73,11 +74,16 @@ public final class SpawnPolicy {
     }
   }
 
-  /** Fails with {@code EXECUTABLE_NOT_ALLOWED} unless the policy admits {@code executable}. */
-  void check(Path executable) {
+  /**
+   * Fails with {@code EXECUTABLE_NOT_ALLOWED} unless the policy admits {@code executable}.
+   *
+   * @return what to run: the real path that was checked under an allowlist (so that a symlink
+   *     changed after the check cannot swap the program), else {@code executable} as it is
+   */
+  Path check(Path executable) {
     checkEnabled();
     if (mode == Mode.ANY) {
-      return;
+      return executable;
     }
     Path real;
     try {
@@ -92,10 +98,11 @@ public final class SpawnPolicy {
           "executable",
           executable.toString());
     }
+    return real;
   }
 
   @Override
   public String toString() {
-    return mode == Mode.ALLOWLIST ? "allowlist " + allowed : mode.name().toLowerCase();
+    return mode == Mode.ALLOWLIST ? "allowlist " + allowed : mode.name().toLowerCase(Locale.ROOT);
   }
 }

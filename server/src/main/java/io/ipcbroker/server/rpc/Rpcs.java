@@ -1,6 +1,8 @@
 package io.ipcbroker.server.rpc;
 
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -44,6 +46,11 @@ public final class Rpcs {
                 failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause()
                     : failure;
+            if (cause instanceof CancellationException) {
+              // The core gave up because the caller went away; nobody reads this answer.
+              observer.onError(Status.CANCELLED.withDescription("call cancelled").asException());
+              return;
+            }
             observer.onError(StatusMapping.toStatusException(cause));
           } else {
             observer.onNext(response);

@@ -112,7 +112,7 @@ class OutputBufferTest {
     OutputBuffer b = new OutputBuffer(64);
     b.append(bytes("hello "), 0, 6);
     Recorder r = new Recorder();
-    new OutputReader(b, 0, false, r, () -> {}).drain();
+    new OutputReader(b, 0, false, r, x -> {}).drain();
     b.append(bytes("world"), 0, 5);
     assertThat(r.text()).isEqualTo("hello ");
     assertThat(r.completed).hasValue(1);
@@ -123,7 +123,7 @@ class OutputBufferTest {
     OutputBuffer b = new OutputBuffer(64);
     Recorder r = new Recorder();
     AtomicInteger done = new AtomicInteger();
-    new OutputReader(b, 0, true, r, done::incrementAndGet).drain();
+    new OutputReader(b, 0, true, r, x -> done.incrementAndGet()).drain();
     assertThat(r.text()).isEmpty();
     b.append(bytes("one\n"), 0, 4);
     b.append(bytes("two\n"), 0, 4);
@@ -140,7 +140,7 @@ class OutputBufferTest {
     b.append(bytes("0123456789"), 0, 10);
     b.close();
     Recorder r = new Recorder();
-    new OutputReader(b, -3, true, r, () -> {}).drain();
+    new OutputReader(b, -3, true, r, x -> {}).drain();
     assertThat(r.text()).isEqualTo("789");
     assertThat(r.offsets).containsExactly(7L);
   }
@@ -151,7 +151,7 @@ class OutputBufferTest {
     b.append(bytes("abcdefgh"), 0, 8);
     b.close();
     Recorder r = new Recorder();
-    new OutputReader(b, 1, true, r, () -> {}).drain();
+    new OutputReader(b, 1, true, r, x -> {}).drain();
     assertThat(r.offsets).containsExactly(4L);
     assertThat(r.text()).isEqualTo("efgh");
   }
@@ -160,7 +160,7 @@ class OutputBufferTest {
   void nothingIsSentWhileTheStreamIsNotReady() {
     OutputBuffer b = new OutputBuffer(1 << 20);
     Recorder r = new Recorder();
-    OutputReader reader = new OutputReader(b, 0, true, r, () -> {});
+    OutputReader reader = new OutputReader(b, 0, true, r, x -> {});
     r.ready.set(false);
     reader.drain();
     byte[] big = new byte[3 * OutputReader.MAX_CHUNK_BYTES];
@@ -177,11 +177,11 @@ class OutputBufferTest {
   void failAndCancelStopTheReader() {
     OutputBuffer b = new OutputBuffer(64);
     Recorder failed = new Recorder();
-    OutputReader a = new OutputReader(b, 0, true, failed, () -> {});
+    OutputReader a = new OutputReader(b, 0, true, failed, x -> {});
     a.drain();
     a.fail(ProcessRegistry.notFound("proc-1"));
     Recorder cancelled = new Recorder();
-    OutputReader c = new OutputReader(b, 0, true, cancelled, () -> {});
+    OutputReader c = new OutputReader(b, 0, true, cancelled, x -> {});
     c.drain();
     c.cancel();
     b.append(bytes("late"), 0, 4);

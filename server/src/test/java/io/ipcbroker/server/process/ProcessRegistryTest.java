@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class ProcessRegistryTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final java.util.function.BooleanSupplier NOT_ABANDONED = () -> false;
 
   private final ExecutorTimer timer = new ExecutorTimer();
   private final SessionRegistry sessions = new SessionRegistry(timer);
@@ -87,7 +88,7 @@ class ProcessRegistryTest {
   }
 
   private ProcessSnapshot start(ProcessSpec spec) {
-    ProcessSnapshot s = done(processes.create(session.id(), spec, true));
+    ProcessSnapshot s = done(processes.create(session.id(), spec, true, NOT_ABANDONED));
     if (s.pid() != null) {
       pidsToReap.add(s.pid());
     }
@@ -175,11 +176,12 @@ class ProcessRegistryTest {
     assertThat(first.name()).isEqualTo("Process-1");
     assertThat(second.name()).isEqualTo("Process-2");
     Session other = sessions.create(0, "other");
-    assertThat(done(processes.create(other.id(), spec("true"), false)).name())
+    assertThat(done(processes.create(other.id(), spec("true"), false, NOT_ABANDONED)).name())
         .isEqualTo("Process-1");
 
     Session child = sessions.create(0, "child", first.id());
-    ProcessSnapshot grandchild = done(processes.create(child.id(), spec("true"), false));
+    ProcessSnapshot grandchild =
+        done(processes.create(child.id(), spec("true"), false, NOT_ABANDONED));
     assertThat(grandchild.name()).isEqualTo("Process-1:1");
     assertThat(grandchild.parentProcessId()).isEqualTo(first.id());
   }
@@ -211,7 +213,8 @@ class ProcessRegistryTest {
 
   @Test
   void joinTimesOutWithCurrentStateAndCannotPrecedeStart() {
-    ProcessSnapshot created = done(processes.create(session.id(), spec("sleep", "30"), false));
+    ProcessSnapshot created =
+        done(processes.create(session.id(), spec("sleep", "30"), false, NOT_ABANDONED));
     assertThat(created.state()).isEqualTo(ProcessState.CREATED);
     assertThat(created.pid()).isNull();
     assertThatThrownBy(() -> join(created.id(), Wait.NO_WAIT))
@@ -219,9 +222,9 @@ class ProcessRegistryTest {
             BrokerException.class,
             e -> assertThat(e.reason()).isEqualTo(Reason.PROCESS_NOT_STARTED));
 
-    ProcessSnapshot running = done(processes.start(created.id()));
+    ProcessSnapshot running = done(processes.start(created.id(), NOT_ABANDONED));
     pidsToReap.add(running.pid());
-    assertThatThrownBy(() -> done(processes.start(created.id())))
+    assertThatThrownBy(() -> done(processes.start(created.id(), NOT_ABANDONED)))
         .isInstanceOfSatisfying(
             BrokerException.class,
             e -> assertThat(e.reason()).isEqualTo(Reason.PROCESS_ALREADY_STARTED));
@@ -293,6 +296,62 @@ class ProcessRegistryTest {
     assertThat(processes.get(keeper.id()).alive()).isTrue();
   }
 
+  @Test
+  void aDaemonsDescendantsThatIgnoreTermAreKilledAfterTheGraceEvenWhenItExited() {
+    // The daemon dies on SIGTERM at once; its grandchild ignores SIGTERM and lives on in the group.
+    ProcessSnapshot d =
+        start(daemon(spec("sh", "-c", "(trap '' TERM; exec sleep 60) & echo $!; wait")));
+    await().atMost(WAIT).until(() -> processes.get(d.id()).stdoutBytes() > 0);
+    long grandchild = Long.parseLong(readFirstLine(d.id()));
+    pidsToReap.add(grandchild);
+    await().atMost(WAIT).until(() -> OsSignals.ignores(grandchild, 15)); // the trap is in place
+
+    sessions.delete(session.id());
+
+    assertThat(joinForever(d.id()).exitStatus().signal()).isEqualTo(15);
+    await()
+        .atMost(WAIT)
+        .until(() -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+  }
+
+  @Test
+  void shutdownReachesTheOrphansOfChildrenThatExited() throws Exception {
+    ProcessSnapshot p = start(spec("sh", "-c", "(trap '' TERM; exec sleep 60) & echo $!"));
+    assertThat(joinForever(p.id()).exitStatus().code()).isEqualTo(0);
+    long orphan = Long.parseLong(readFirstLine(p.id()));
+    pidsToReap.add(orphan);
+    assertThat(ProcessHandle.of(orphan)).isPresent();
+    processes.shutdown();
+    await().atMost(WAIT).until(() -> ProcessHandle.of(orphan).map(h -> !h.isAlive()).orElse(true));
+  }
+
+  @Test
+  void aJoinThatSaysExitedIsFollowedByTheWholeOutput() {
+    // 512 KiB in 4 KiB lines: more than a pipe holds, so the pump is still reading at the exit.
+    ProcessSnapshot p =
+        start(
+            spec(
+                "sh",
+                "-c",
+                "i=0; while [ $i -lt 128 ]; do head -c 4095 /dev/zero | tr '\\0' x; echo;"
+                    + " i=$((i+1)); done"));
+    ProcessSnapshot exited = joinForever(p.id());
+    assertThat(exited.stdoutBytes()).isEqualTo(128 * 4096);
+    assertThat(readAll(p.id(), ProcessRegistry.StdStream.STDOUT)).hasSize(128 * 4096);
+  }
+
+  @Test
+  void anExecutablePathWithAnEqualsSignRunsThatProgram(@TempDir Path dir) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("app=v2"));
+    Path tool = bin.resolve("tool");
+    Files.writeString(tool, "#!/bin/sh\necho tool ran with \"$@\"\n");
+    assertThat(tool.toFile().setExecutable(true)).isTrue();
+    ProcessSnapshot p = start(spec(tool.toString(), "/bin/echo", "surprise"));
+    joinForever(p.id());
+    assertThat(readAll(p.id(), ProcessRegistry.StdStream.STDOUT))
+        .isEqualTo("tool ran with /bin/echo surprise\n");
+  }
+
   private String readFirstLine(String id) {
     CompletableFuture<String> line = new CompletableFuture<>();
     processes.readOutput(
@@ -328,15 +387,16 @@ class ProcessRegistryTest {
   @Test
   void badInputLeavesNoRecord(@TempDir Path dir) throws Exception {
     Path notExecutable = Files.writeString(dir.resolve("script.sh"), "#!/bin/sh\n");
-    assertReason(() -> processes.create(session.id(), spec(), true), Reason.FIELD_REQUIRED);
     assertReason(
-        () -> processes.create(session.id(), spec("no-such-program-here"), true),
+        () -> processes.create(session.id(), spec(), true, NOT_ABANDONED), Reason.FIELD_REQUIRED);
+    assertReason(
+        () -> processes.create(session.id(), spec("no-such-program-here"), true, NOT_ABANDONED),
         Reason.EXECUTABLE_NOT_FOUND);
     assertReason(
-        () -> processes.create(session.id(), spec(notExecutable.toString()), true),
+        () -> processes.create(session.id(), spec(notExecutable.toString()), true, NOT_ABANDONED),
         Reason.EXECUTABLE_NOT_FOUND);
     assertReason(
-        () -> processes.create(session.id(), spec("true", "a\0b"), true),
+        () -> processes.create(session.id(), spec("true", "a\0b"), true, NOT_ABANDONED),
         Reason.INVALID_FIELD_VALUE);
     ProcessSpec badCwd =
         new ProcessSpec(
@@ -349,8 +409,11 @@ class ProcessRegistryTest {
             ProcessSpec.Input.NULL,
             ProcessSpec.Output.CAPTURE,
             ProcessSpec.Output.CAPTURE);
-    assertReason(() -> processes.create(session.id(), badCwd, true), Reason.CWD_NOT_FOUND);
-    assertReason(() -> processes.create("nope", spec("true"), true), Reason.SESSION_NOT_FOUND);
+    assertReason(
+        () -> processes.create(session.id(), badCwd, true, NOT_ABANDONED), Reason.CWD_NOT_FOUND);
+    assertReason(
+        () -> processes.create("nope", spec("true"), true, NOT_ABANDONED),
+        Reason.SESSION_NOT_FOUND);
     assertThat(processes.list(session.id(), null, "", 0, "").processes()).isEmpty();
   }
 
@@ -362,12 +425,13 @@ class ProcessRegistryTest {
             ProcessConfig.DEFAULT.withSpawnPolicy(SpawnPolicy.allowlist(List.of("/bin/true"))));
     assertThat(start(spec("/bin/true")).state()).isNotEqualTo(ProcessState.CREATED);
     assertReason(
-        () -> processes.create(session.id(), spec("/bin/sleep", "1"), true),
+        () -> processes.create(session.id(), spec("/bin/sleep", "1"), true, NOT_ABANDONED),
         Reason.EXECUTABLE_NOT_ALLOWED);
     processes.shutdown();
     processes = registry(ProcessConfig.DEFAULT.withSpawnPolicy(SpawnPolicy.OFF));
     assertReason(
-        () -> processes.create(session.id(), spec("/bin/true"), true), Reason.SPAWN_DISABLED);
+        () -> processes.create(session.id(), spec("/bin/true"), true, NOT_ABANDONED),
+        Reason.SPAWN_DISABLED);
   }
 
   @Test
