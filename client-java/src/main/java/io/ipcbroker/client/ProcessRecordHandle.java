@@ -23,8 +23,16 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** The SDK's {@link IpcProcess}: a handle on one process record, by its id. */
+/**
+ * The SDK's {@link IpcProcess}: a handle on one process record, by its id.
+ *
+ * <p>No lock is held across a call to the broker: the answers of joins arrive on gRPC threads and
+ * update {@code last}, which must not wait for a {@code close()} (or anything else) blocked on
+ * another call.
+ */
 final class ProcessRecordHandle implements IpcProcess {
   private final IpcBroker broker;
   private final String id;
@@ -32,15 +40,15 @@ final class ProcessRecordHandle implements IpcProcess {
   private final boolean daemon;
   // The newest record seen. What it says about an exited process (pid, exit status) is final, so
   // the handle answers those from here without asking the broker again.
-  private volatile ProcessInfo last;
-  private volatile boolean closed;
+  private final AtomicReference<ProcessInfo> last;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   ProcessRecordHandle(IpcBroker broker, ProcessInfo info) {
     this.broker = broker;
     this.id = info.getId();
     this.name = info.getName();
     this.daemon = info.getDaemon();
-    this.last = info;
+    this.last = new AtomicReference<>(info);
   }
 
   @Override
@@ -71,7 +79,7 @@ final class ProcessRecordHandle implements IpcProcess {
   @Override
   public Long pid() {
     checkOpen();
-    ProcessInfo p = last;
+    ProcessInfo p = last.get();
     if (!p.hasPid()) {
       p = refresh();
     }
@@ -81,7 +89,7 @@ final class ProcessRecordHandle implements IpcProcess {
   @Override
   public boolean isAlive() {
     checkOpen();
-    ProcessInfo p = last;
+    ProcessInfo p = last.get();
     if (p.getState() == ProcessState.PROCESS_STATE_EXITED) {
       return false;
     }
@@ -91,7 +99,7 @@ final class ProcessRecordHandle implements IpcProcess {
   @Override
   public Integer exitcode() {
     checkOpen();
-    ProcessInfo p = last;
+    ProcessInfo p = last.get();
     if (p.getState() != ProcessState.PROCESS_STATE_EXITED) {
       p = refresh();
     }
@@ -178,10 +186,11 @@ final class ProcessRecordHandle implements IpcProcess {
    * Keeps {@code p} unless the handle already saw a later state: answers of concurrent calls may
    * arrive out of order, and a process never goes back in its life.
    */
-  private synchronized void seen(ProcessInfo p) {
-    if (p.getState().getNumber() >= last.getState().getNumber()) {
-      last = p;
-    }
+  private void seen(ProcessInfo p) {
+    last.accumulateAndGet(
+        p,
+        (current, answer) ->
+            answer.getState().getNumber() >= current.getState().getNumber() ? answer : current);
   }
 
   // ---- output ----
@@ -240,20 +249,23 @@ final class ProcessRecordHandle implements IpcProcess {
   // ---- close ----
 
   @Override
-  public synchronized void close() {
-    if (closed) {
+  public void close() {
+    if (closed.get()) {
       return;
     }
-    // A record someone else deleted is as closed as one deleted here.
+    // The handle is closed only once the broker deleted the record: a refusal (PROCESS_RUNNING)
+    // leaves it usable. Concurrent closes are not serialised, each sends the delete: with
+    // allow_missing it is idempotent, and a record someone else deleted is as closed as one
+    // deleted here. Whichever succeeds first closes the handle.
     broker.callProcesses(
         stub ->
             stub.deleteProcess(
                 DeleteProcessRequest.newBuilder().setId(id).setAllowMissing(true).build()));
-    closed = true;
+    closed.compareAndSet(false, true);
   }
 
   private void checkOpen() {
-    if (closed) {
+    if (closed.get()) {
       // Python's ValueError("process object is closed"): a mistake of the caller, not the broker.
       throw new IllegalStateException("process " + name + " (" + id + ") is closed");
     }

@@ -6,7 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.ipcbroker.client.IpcProcess.Redirect;
+import io.ipcbroker.v1.ProcessServiceGrpc;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -17,7 +27,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -273,6 +286,40 @@ class IpcProcessTest {
         catchThrowableOfType(IpcBrokerException.class, () -> client.openProcess(p.id()));
     assertThat(gone.code()).isEqualTo(IpcBrokerException.Code.NOT_FOUND);
     assertThat(gone.reason()).isEqualTo("PROCESS_NOT_FOUND");
+  }
+
+  @Test
+  void aJoinAnswerIsNotHeldUpByACloseWaitingForTheBroker() throws Exception {
+    HoldCalls holdDeletes = new HoldCalls(ProcessServiceGrpc.getDeleteProcessMethod());
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(broker.target())
+            .usePlaintext()
+            .intercept(holdDeletes)
+            .build();
+    ExecutorService closer = Executors.newSingleThreadExecutor();
+    try (IpcBroker held = IpcBroker.builder().target(broker.target()).channel(channel).build()) {
+      IpcProcess p = spawn(held.process("sleep", "60"));
+      CompletableFuture<Boolean> joined = p.joinAsync(Duration.ofSeconds(60));
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(p::close, closer);
+      assertThat(holdDeletes.entered.await(30, TimeUnit.SECONDS)).isTrue();
+
+      // close() now waits in its DeleteProcess; the join's answer must get through regardless.
+      other.openProcess(p.id()).kill();
+      assertThat(joined.get(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(closed).isNotDone();
+
+      holdDeletes.release.countDown();
+      closed.get(30, TimeUnit.SECONDS);
+      assertThatThrownBy(p::exitcode).isInstanceOf(IllegalStateException.class);
+      p.close(); // a second close does nothing
+      IpcBrokerException gone =
+          catchThrowableOfType(IpcBrokerException.class, () -> other.openProcess(p.id()));
+      assertThat(gone.reason()).isEqualTo("PROCESS_NOT_FOUND");
+    } finally {
+      holdDeletes.release.countDown();
+      closer.shutdownNow();
+      channel.shutdownNow();
+    }
   }
 
   @Test
@@ -625,6 +672,38 @@ class IpcProcessTest {
   }
 
   // ---- helpers ----
+
+  /** Holds the calls of one method on the calling thread, before they reach the broker. */
+  private static final class HoldCalls implements ClientInterceptor {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    private final MethodDescriptor<?, ?> held;
+
+    HoldCalls(MethodDescriptor<?, ?> held) {
+      this.held = held;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      ClientCall<Q, R> call = next.newCall(method, options);
+      if (!method.getFullMethodName().equals(held.getFullMethodName())) {
+        return call;
+      }
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          super.start(listener, headers);
+        }
+      };
+    }
+  }
 
   private static void quietly(Runnable r) {
     try {
