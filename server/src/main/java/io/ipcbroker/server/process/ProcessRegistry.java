@@ -2,6 +2,7 @@ package io.ipcbroker.server.process;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.PageSizes;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
@@ -67,8 +68,6 @@ public final class ProcessRegistry {
 
   private static final String ID_PREFIX = "proc-";
   private static final String TOKEN_PREFIX = "p1:";
-  private static final int DEFAULT_PAGE_SIZE = 100;
-  private static final int MAX_PAGE_SIZE = 1000;
   private static final int PUMP_BUFFER_BYTES = 8192;
   // How long an exit waits for the output pipes to reach end-of-file, so that a join answered
   // "exited" is followed by complete output; a grandchild that holds a pipe open cannot hold the
@@ -354,16 +353,7 @@ public final class ProcessRegistry {
    */
   public Page list(
       String sessionId, ProcessState state, String name, int pageSize, String pageToken) {
-    if (pageSize < 0) {
-      throw BrokerException.of(
-          Reason.INVALID_FIELD_VALUE,
-          "page_size must not be negative",
-          "field",
-          "page_size",
-          "value",
-          Integer.toString(pageSize));
-    }
-    int limit = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+    int limit = PageSizes.limit(pageSize);
     long after = decodeToken(pageToken);
     List<ProcessSnapshot> page = new ArrayList<>();
     long last = after;

@@ -2,16 +2,11 @@ package io.ipcbroker.server.process;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
-import io.ipcbroker.server.core.Wait;
-import io.ipcbroker.server.rpc.CallHooks;
-import io.ipcbroker.server.rpc.Deadlines;
+import io.ipcbroker.server.rpc.ParkedUnary;
 import io.ipcbroker.server.rpc.Rpcs;
-import io.ipcbroker.server.rpc.SerializedSender;
-import io.ipcbroker.server.rpc.SessionBinding;
 import io.ipcbroker.server.rpc.StatusMapping;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.v1.CreateProcessRequest;
@@ -113,53 +108,35 @@ public final class ProcessServiceImpl extends ProcessServiceGrpc.ProcessServiceI
   @Override
   public void joinProcess(
       JoinProcessRequest request, StreamObserver<JoinProcessResponse> observer) {
-    Deadline deadline = Deadlines.current();
-    ServerCallStreamObserver<JoinProcessResponse> call =
-        (ServerCallStreamObserver<JoinProcessResponse>) observer;
-    SerializedSender<JoinProcessResponse> sender = new SerializedSender<>(call);
-    CallHooks hooks = CallHooks.install(call, sender);
-    SessionBinding binding = new SessionBinding(sessions);
-    try {
-      Wait wait =
-          Deadlines.waitFor(
-              request.getNowait(),
-              request.hasTimeoutSeconds(),
-              request.getTimeoutSeconds(),
-              deadline);
-      // Bound to the session before parking, so that no parked join outlives its session.
-      binding.attach(request.getSessionId());
-      ProcessRegistry.JoinHandle handle =
-          processes.join(
-              request.getId(),
-              wait,
-              new ProcessRegistry.JoinSink() {
-                @Override
-                public void joined(ProcessSnapshot snapshot, boolean exited) {
-                  binding.detach();
-                  sender.send(
-                      JoinProcessResponse.newBuilder()
-                          .setExited(exited)
-                          .setProcess(ProcessProtos.toProto(snapshot))
-                          .build());
-                  sender.complete();
-                }
+    ParkedUnary.serve(
+        observer,
+        sessions,
+        request.getSessionId(),
+        request.getNowait(),
+        request.hasTimeoutSeconds(),
+        request.getTimeoutSeconds(),
+        (wait, answer) -> {
+          ProcessRegistry.JoinHandle handle =
+              processes.join(
+                  request.getId(),
+                  wait,
+                  new ProcessRegistry.JoinSink() {
+                    @Override
+                    public void joined(ProcessSnapshot snapshot, boolean exited) {
+                      answer.answer(
+                          JoinProcessResponse.newBuilder()
+                              .setExited(exited)
+                              .setProcess(ProcessProtos.toProto(snapshot))
+                              .build());
+                    }
 
-                @Override
-                public void failed(BrokerException e) {
-                  binding.detach();
-                  sender.fail(e);
-                }
-              });
-      binding.onEnd(handle::fail);
-      hooks.onCancel(
-          () -> {
-            binding.detach();
-            handle.cancel();
-          });
-    } catch (RuntimeException e) {
-      binding.detach();
-      sender.fail(e);
-    }
+                    @Override
+                    public void failed(BrokerException e) {
+                      answer.fail(e);
+                    }
+                  });
+          return ParkedUnary.parked(handle::cancel, handle::fail);
+        });
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.ipcbroker.server.queue;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.PageSizes;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.session.Session;
@@ -25,11 +26,6 @@ import java.util.function.ToIntFunction;
  * @param <T> the item type, opaque to the registry
  */
 public final class QueueRegistry<T> {
-  /** The page size of {@link #list} when the caller asks for none. */
-  public static final int DEFAULT_PAGE_SIZE = 100;
-
-  /** The largest page {@link #list} returns. */
-  public static final int MAX_PAGE_SIZE = 1000;
 
   private final ConcurrentSkipListMap<String, BoundedQueue<T>> queues =
       new ConcurrentSkipListMap<>();
@@ -185,16 +181,7 @@ public final class QueueRegistry<T> {
    *     empty for the first page
    */
   public Page<T> list(String namePrefix, int pageSize, String pageToken) {
-    if (pageSize < 0) {
-      throw BrokerException.of(
-          Reason.INVALID_FIELD_VALUE,
-          "page_size must not be negative",
-          "field",
-          "page_size",
-          "value",
-          pageSize);
-    }
-    int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+    int size = PageSizes.limit(pageSize);
     String after = PageTokens.decode(pageToken);
     Map<String, BoundedQueue<T>> view =
         after == null

@@ -9,9 +9,9 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.rpc.CallHooks;
 import io.ipcbroker.server.rpc.Deadlines;
+import io.ipcbroker.server.rpc.ParkedUnary;
 import io.ipcbroker.server.rpc.Rpcs;
 import io.ipcbroker.server.rpc.SerializedSender;
-import io.ipcbroker.server.rpc.SessionBinding;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionOwned;
 import io.ipcbroker.server.session.SessionRegistry;
@@ -156,53 +156,36 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
 
   @Override
   public void joinQueue(JoinQueueRequest request, StreamObserver<JoinQueueResponse> obs) {
-    Deadline deadline = Deadlines.current();
-    ServerCallStreamObserver<JoinQueueResponse> call =
-        (ServerCallStreamObserver<JoinQueueResponse>) obs;
-    SerializedSender<JoinQueueResponse> sender = new SerializedSender<>(call);
-    CallHooks hooks = CallHooks.install(call, sender);
-    SessionBinding binding = new SessionBinding(sessions);
-    try {
-      Wait wait =
-          Deadlines.waitFor(
-              request.getNowait(),
-              request.hasTimeoutSeconds(),
-              request.getTimeoutSeconds(),
-              deadline);
-      BoundedQueue<Payload> queue = queues.get(request.getQueue(), request.getUid());
-      // Bind to the session before parking, so that no parked join outlives its session.
-      binding.attach(request.getSessionId());
-      BoundedQueue.JoinHandle handle =
-          queue.join(
-              wait,
-              new BoundedQueue.JoinSink() {
-                @Override
-                public void joined(boolean done, long unfinished) {
-                  binding.detach();
-                  sender.send(
-                      JoinQueueResponse.newBuilder()
-                          .setDone(done)
-                          .setUnfinishedTasks(unfinished)
-                          .build());
-                  sender.complete();
-                }
+    ParkedUnary.serve(
+        obs,
+        sessions,
+        request.getSessionId(),
+        request.getNowait(),
+        request.hasTimeoutSeconds(),
+        request.getTimeoutSeconds(),
+        (wait, answer) -> {
+          BoundedQueue.JoinHandle handle =
+              queues
+                  .get(request.getQueue(), request.getUid())
+                  .join(
+                      wait,
+                      new BoundedQueue.JoinSink() {
+                        @Override
+                        public void joined(boolean done, long unfinished) {
+                          answer.answer(
+                              JoinQueueResponse.newBuilder()
+                                  .setDone(done)
+                                  .setUnfinishedTasks(unfinished)
+                                  .build());
+                        }
 
-                @Override
-                public void failed(BrokerException e) {
-                  binding.detach();
-                  sender.fail(e);
-                }
-              });
-      binding.onEnd(handle::fail);
-      hooks.onCancel(
-          () -> {
-            handle.cancel();
-            binding.detach();
-          });
-    } catch (RuntimeException e) {
-      binding.detach();
-      sender.fail(e);
-    }
+                        @Override
+                        public void failed(BrokerException e) {
+                          answer.fail(e);
+                        }
+                      });
+          return ParkedUnary.parked(handle::cancel, handle::fail);
+        });
   }
 
   @Override

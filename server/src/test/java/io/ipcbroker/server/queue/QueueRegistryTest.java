@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.PageSizes;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
@@ -138,10 +139,10 @@ class QueueRegistryTest {
       f.queue(String.format("q%04d", i), 0);
     }
     QueueRegistry.Page<String> dflt = registry.list("", 0, "");
-    assertThat(dflt.queues()).hasSize(QueueRegistry.DEFAULT_PAGE_SIZE);
+    assertThat(dflt.queues()).hasSize(PageSizes.DEFAULT);
     assertThat(dflt.nextPageToken()).isNotEmpty();
     QueueRegistry.Page<String> capped = registry.list("", 5000, "");
-    assertThat(capped.queues()).hasSize(QueueRegistry.MAX_PAGE_SIZE);
+    assertThat(capped.queues()).hasSize(PageSizes.MAX);
     QueueRegistry.Page<String> rest = registry.list("", 5000, capped.nextPageToken());
     assertThat(rest.queues()).extracting(BoundedQueue::name).containsExactly("q1000");
     assertThat(rest.nextPageToken()).isEmpty();
