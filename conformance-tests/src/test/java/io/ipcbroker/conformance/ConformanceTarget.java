@@ -6,7 +6,10 @@ import io.ipcbroker.server.BrokerConfig;
 import io.ipcbroker.server.BrokerServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The broker under test: the one at {@code -Dipcbroker.target=host:port} (or {@code
@@ -58,6 +61,37 @@ public final class ConformanceTarget {
   public static boolean isEmbedded() {
     address();
     return embedded != null;
+  }
+
+  /**
+   * Whether the broker under test runs on this host, so that the processes it spawns can be watched
+   * here (their pids in {@code /proc}, files in this host's temporary directories, this JVM's class
+   * path for Java children): {@code -Dipcbroker.sameHost=true|false}, by default true for the
+   * embedded broker and a loopback target.
+   */
+  public static boolean sameHost() {
+    String forced = System.getProperty("ipcbroker.sameHost", "");
+    if (!forced.isBlank()) {
+      return Boolean.parseBoolean(forced.trim());
+    }
+    String target = address();
+    String host = target.startsWith("[") ? target.substring(1, target.indexOf(']')) : target;
+    int colon = host.lastIndexOf(':');
+    if (!target.startsWith("[") && colon > 0 && host.indexOf(':') == colon) {
+      host = host.substring(0, colon);
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Skips the calling test class unless the broker runs on this host (see {@link #sameHost}). */
+  public static void assumeSameHost() {
+    Assumptions.assumeTrue(
+        sameHost(),
+        "the broker under test runs on another host; set -Dipcbroker.sameHost=true if not");
   }
 
   /**

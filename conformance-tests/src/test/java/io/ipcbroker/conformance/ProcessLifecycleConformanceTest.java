@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(90)
 class ProcessLifecycleConformanceTest {
+  @BeforeAll
+  static void brokerOnThisHost() {
+    // The processes the broker spawns are watched through this host's /proc and files.
+    ConformanceTarget.assumeSameHost();
+  }
+
   /** A child that cannot be terminated: it and its {@code sleep}s ignore SIGTERM. */
   private static final String IGNORES_TERM =
       "trap '' TERM; echo ready; while :; do sleep 0.1; done";

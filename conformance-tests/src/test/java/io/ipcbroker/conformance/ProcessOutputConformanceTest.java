@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(90)
 class ProcessOutputConformanceTest {
+  @BeforeAll
+  static void brokerOnThisHost() {
+    // The processes the broker spawns are watched through this host's /proc and files.
+    ConformanceTarget.assumeSameHost();
+  }
+
   private static final OutputStream STDOUT = OutputStream.OUTPUT_STREAM_STDOUT;
   private static final OutputStream STDERR = OutputStream.OUTPUT_STREAM_STDERR;
 

@@ -12,6 +12,7 @@ import io.ipcbroker.v1.Signal;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,6 +24,12 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ProcessTutorialConformanceTest {
+  @BeforeAll
+  static void brokerOnThisHost() {
+    // The processes the broker spawns are watched through this host's /proc and files.
+    ConformanceTarget.assumeSameHost();
+  }
+
   private static final String[] URLS_1 = {"url_1", "url_2", "url_3"};
   private static final String[] URLS_2 = {"url_4", "url_5", "url_6"};
 
