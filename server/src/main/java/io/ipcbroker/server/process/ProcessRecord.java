@@ -134,19 +134,17 @@ final class ProcessRecord {
 
   /**
    * Gives the start back after a failed spawn: the record stays, not started, and joins that parked
-   * while it was being spawned are answered with that.
+   * while it was being spawned fail as a join of a process not started does.
    */
   void startFailed() {
     List<Joiner> waiting;
-    ProcessSnapshot snapshot;
     synchronized (this) {
       starting = false;
       waiting = new ArrayList<>(joiners);
       joiners.clear();
-      snapshot = snapshot();
     }
     for (Joiner j : waiting) {
-      j.answer(snapshot, false);
+      j.fail(notStarted());
     }
   }
 
@@ -283,6 +281,11 @@ final class ProcessRecord {
     joiners.clear();
     readers.clear();
     return all;
+  }
+
+  private BrokerException notStarted() {
+    return BrokerException.of(
+        Reason.PROCESS_NOT_STARTED, "process " + id + " was not started", "process", id);
   }
 
   private void checkNotDeleted() {
