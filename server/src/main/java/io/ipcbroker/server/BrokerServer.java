@@ -173,16 +173,19 @@ public final class BrokerServer implements AutoCloseable {
    * item over, then the transport stops (waiting up to the grace period for calls to finish).
    */
   public void shutdown() throws InterruptedException {
+    boolean wasStarted;
     synchronized (lifecycle) {
       if (stopped) {
         return;
       }
       stopped = true;
-      if (!started) {
-        processes.shutdown();
-        timer.close();
-        return;
-      }
+      wasStarted = started;
+    }
+    if (!wasStarted) {
+      // Outside the lock: a spawn in progress reads the address under it (childTarget).
+      processes.shutdown();
+      timer.close();
+      return;
     }
     log.info("ipcbroker shutting down");
     health.enterTerminalState();
