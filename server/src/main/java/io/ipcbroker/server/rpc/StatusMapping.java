@@ -62,6 +62,8 @@ public final class StatusMapping {
       case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
       case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
       case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+      case OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
+      case DEADLINE_EXCEEDED -> Status.Code.DEADLINE_EXCEEDED;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
     };
   }
