@@ -72,8 +72,10 @@ class ReasonTest {
             Map.entry(Reason.DELIVERY_NOT_FOUND, ErrorCode.NOT_FOUND),
             Map.entry(Reason.PROCESS_NOT_FOUND, ErrorCode.NOT_FOUND),
             Map.entry(Reason.VALUE_NOT_FOUND, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.PIPE_NOT_FOUND, ErrorCode.NOT_FOUND),
             Map.entry(Reason.QUEUE_ALREADY_EXISTS, ErrorCode.ALREADY_EXISTS),
             Map.entry(Reason.VALUE_ALREADY_EXISTS, ErrorCode.ALREADY_EXISTS),
+            Map.entry(Reason.PIPE_ALREADY_EXISTS, ErrorCode.ALREADY_EXISTS),
             Map.entry(Reason.CONFIG_MISMATCH, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.QUEUE_NOT_EMPTY, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.QUEUE_IN_USE, ErrorCode.FAILED_PRECONDITION),
@@ -86,12 +88,16 @@ class ReasonTest {
             Map.entry(Reason.SPAWN_FAILED, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.NO_LOCK, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.LOCK_NOT_OWNED, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.PIPE_CLOSED, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.PIPE_WRONG_DIRECTION, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.LIMIT_EXCEEDED, ErrorCode.RESOURCE_EXHAUSTED),
             Map.entry(Reason.SPAWN_DISABLED, ErrorCode.PERMISSION_DENIED),
             Map.entry(Reason.EXECUTABLE_NOT_ALLOWED, ErrorCode.PERMISSION_DENIED),
             Map.entry(Reason.SERVER_SHUTTING_DOWN, ErrorCode.UNAVAILABLE),
             Map.entry(Reason.VALUE_OUT_OF_RANGE, ErrorCode.OUT_OF_RANGE),
             Map.entry(Reason.INDEX_OUT_OF_RANGE, ErrorCode.OUT_OF_RANGE),
+            Map.entry(Reason.PIPE_EOF, ErrorCode.OUT_OF_RANGE),
+            Map.entry(Reason.MESSAGE_TOO_LONG, ErrorCode.OUT_OF_RANGE),
             Map.entry(Reason.LOCK_TIMEOUT, ErrorCode.DEADLINE_EXCEEDED));
     assertThat(documented.keySet()).isEqualTo(EnumSet.allOf(Reason.class));
     for (Reason r : Reason.values()) {
