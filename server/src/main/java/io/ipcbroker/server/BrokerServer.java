@@ -10,6 +10,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.pipe.PipeRegistry;
+import io.ipcbroker.server.pipe.PipeServiceImpl;
 import io.ipcbroker.server.process.ProcessRegistry;
 import io.ipcbroker.server.process.ProcessServiceImpl;
 import io.ipcbroker.server.queue.QueueLimits;
@@ -21,6 +23,7 @@ import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.server.value.ValueRegistry;
 import io.ipcbroker.server.value.ValueServiceImpl;
 import io.ipcbroker.v1.Payload;
+import io.ipcbroker.v1.PipeServiceGrpc;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
@@ -47,6 +50,7 @@ public final class BrokerServer implements AutoCloseable {
   private final QueueRegistry<Payload> queues;
   private final ProcessRegistry processes;
   private final ValueRegistry values;
+  private final PipeRegistry<Payload> pipes;
   private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ShutdownGate gate = new ShutdownGate();
@@ -77,13 +81,15 @@ public final class BrokerServer implements AutoCloseable {
         new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT, Payload::getSerializedSize);
     this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childTarget);
     this.values = new ValueRegistry(timer, sessions);
+    this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size());
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
         List.of(
             sessionService,
             new QueueServiceImpl(queues, sessions, config.maxItemBytes()),
             new ProcessServiceImpl(processes, sessions),
-            new ValueServiceImpl(values, sessions));
+            new ValueServiceImpl(values, sessions),
+            new PipeServiceImpl(pipes, sessions, config.maxItemBytes()));
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
       builder.addService(
@@ -122,6 +128,7 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus(QueueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ProcessServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ValueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(PipeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
   }
@@ -200,6 +207,7 @@ public final class BrokerServer implements AutoCloseable {
     sessions.shutdown();
     queues.shutdown();
     values.shutdown();
+    pipes.shutdown();
     // Answers parked joins and output streams, then ends the children as the policy says
     // (within the kill grace period).
     processes.shutdown();

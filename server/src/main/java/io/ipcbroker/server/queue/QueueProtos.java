@@ -2,6 +2,7 @@ package io.ipcbroker.server.queue;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.rpc.Payloads;
 import io.ipcbroker.server.rpc.Timestamps;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PutResult;
@@ -12,8 +13,6 @@ import java.util.List;
 /** Translations between the contract's messages and the queue core. */
 final class QueueProtos {
   /** The longest content type accepted, in characters. */
-  static final int MAX_CONTENT_TYPE_LENGTH = 256;
-
   private QueueProtos() {}
 
   static Queue toProto(QueueInfo info) {
@@ -97,24 +96,6 @@ final class QueueProtos {
   }
 
   static void checkItem(Payload p, int maxItemBytes) {
-    int size = p.getData().size();
-    if (size > maxItemBytes) {
-      throw BrokerException.of(
-          Reason.ITEM_TOO_LARGE,
-          "an item of " + size + " bytes is over the limit of " + maxItemBytes,
-          "size",
-          size,
-          "limit",
-          maxItemBytes);
-    }
-    if (p.getContentType().length() > MAX_CONTENT_TYPE_LENGTH) {
-      throw BrokerException.of(
-          Reason.INVALID_FIELD_VALUE,
-          "content_type must be at most " + MAX_CONTENT_TYPE_LENGTH + " characters",
-          "field",
-          "content_type",
-          "value",
-          p.getContentType().length() + " characters");
-    }
+    Payloads.check(p, maxItemBytes);
   }
 }

@@ -1,0 +1,592 @@
+package io.ipcbroker.server.pipe;
+
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Timer;
+import io.ipcbroker.server.core.Wait;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.ToLongFunction;
+
+/**
+ * One pipe: two ends, and toward each end a bounded buffer of messages with at most one outstanding
+ * delivery, which leaves the pipe only when its reader acknowledges it. All state is guarded by the
+ * pipe's monitor; answers and session (un)bindings run after it is released.
+ *
+ * @param <T> the message type, opaque here
+ */
+final class PipeObject<T> {
+  /** Binds a callback to a session's end; returns how to unbind it. */
+  interface Binder {
+    /** Throws {@code SESSION_NOT_FOUND} if the session is not live. */
+    Runnable bind(String sessionId, Runnable onSessionEnd);
+  }
+
+  private static final String ANONYMOUS = "";
+  private static final Runnable NOTHING = () -> {};
+
+  final String name;
+  final boolean duplex;
+  final int capacity;
+  private final Timer timer;
+  private final Binder binder;
+  private final Runnable onBothClosed;
+  private final End endA = new End('a');
+  private final End endB = new End('b');
+  private long deliveries; // guarded by this
+
+  PipeObject(
+      String name,
+      boolean duplex,
+      int capacity,
+      Timer timer,
+      Binder binder,
+      Runnable onBothClosed) {
+    this.name = name;
+    this.duplex = duplex;
+    this.capacity = capacity;
+    this.timer = timer;
+    this.binder = binder;
+    this.onBothClosed = onBothClosed;
+  }
+
+  /** A message as buffered: whether it was delivered before without an acknowledgement. */
+  private record Msg<T>(T value, boolean delivered) {}
+
+  /** The delivery an end's reader has not acknowledged yet. */
+  private record Outstanding<T>(Msg<T> msg, String id, String reader, Runnable unbind) {}
+
+  /** One end, and the direction toward it (what it reads). */
+  private final class End {
+    final char id;
+    boolean closed;
+    Runnable ownerUnbind = NOTHING;
+    final ArrayDeque<Msg<T>> buffer = new ArrayDeque<>();
+    Outstanding<T> outstanding;
+    final List<Waiter> readers = new ArrayList<>(); // parked receives and polls at this end
+    final ArrayDeque<SendWaiter> senders = new ArrayDeque<>(); // parked sends from this end
+
+    End(char id) {
+      this.id = id;
+    }
+
+    String endName() {
+      return name + "." + id;
+    }
+
+    boolean readable() {
+      return duplex || id == 'a';
+    }
+
+    boolean writable() {
+      return duplex || id == 'b';
+    }
+
+    int room() {
+      return capacity - buffer.size() - (outstanding != null ? 1 : 0);
+    }
+  }
+
+  private End end(char id) {
+    return id == 'a' ? endA : endB;
+  }
+
+  private End peer(End e) {
+    return e == endA ? endB : endA;
+  }
+
+  // ---- information ----
+
+  /** A description of the pipe now. */
+  synchronized PipeInfo info() {
+    return new PipeInfo(
+        name,
+        duplex,
+        capacity,
+        endA.closed,
+        endB.closed,
+        endA.buffer.size() + (endA.outstanding != null ? 1 : 0),
+        endB.buffer.size() + (endB.outstanding != null ? 1 : 0));
+  }
+
+  // ---- calls ----
+
+  /** Sends {@code message} from end {@code from}; the reply says whether it was sent. */
+  PipeCalls.Handle send(char from, T message, Wait wait, PipeCalls.Reply<Boolean> reply) {
+    List<Runnable> out = new ArrayList<>();
+    PipeCalls.Handle handle = PipeCalls.DONE;
+    synchronized (this) {
+      End e = end(from);
+      checkNotClosed(e);
+      if (!e.writable()) {
+        throw wrongDirection(e);
+      }
+      End to = peer(e);
+      if (to.closed) {
+        throw closed(e);
+      }
+      if (e.senders.isEmpty() && to.room() > 0 && !wait.isExpired()) {
+        to.buffer.add(new Msg<>(message, false));
+        out.add(() -> reply.ok(true));
+        serveReadersLocked(to, out);
+      } else if (wait.isNoWait() || wait.isExpired()) {
+        out.add(() -> reply.ok(false));
+      } else {
+        SendWaiter w = new SendWaiter(e, message, reply);
+        e.senders.add(w);
+        schedule(w, wait);
+        handle = w;
+      }
+    }
+    out.forEach(Runnable::run);
+    return handle;
+  }
+
+  /**
+   * Receives at end {@code at}, after acknowledging {@code ackId}; the reply is null when the wait
+   * ended without a message.
+   */
+  PipeCalls.Handle recv(
+      char at,
+      String reader,
+      String ackId,
+      long maxBytes,
+      ToLongFunction<T> sizer,
+      Wait wait,
+      PipeCalls.Reply<PipeCalls.Received<T>> reply) {
+    List<Runnable> out = new ArrayList<>();
+    PipeCalls.Handle handle = PipeCalls.DONE;
+    synchronized (this) {
+      End e = end(at);
+      checkNotClosed(e);
+      if (!e.readable()) {
+        throw wrongDirection(e);
+      }
+      ackLocked(e, ackId, out);
+      RecvWaiter w = new RecvWaiter(e, reader(reader), maxBytes, sizer, reply);
+      Runnable answer = wait.isExpired() ? null : tryRecvLocked(w);
+      if (answer != null) {
+        out.add(answer);
+      } else if (wait.isNoWait() || wait.isExpired()) {
+        out.add(() -> reply.ok(null));
+      } else {
+        e.readers.add(w);
+        schedule(w, wait);
+        handle = w;
+      }
+    }
+    out.forEach(Runnable::run);
+    return handle;
+  }
+
+  /** Answers whether a receive at {@code at} would return at once, waiting until it would. */
+  PipeCalls.Handle poll(
+      char at, String reader, String ackId, Wait wait, PipeCalls.Reply<Boolean> reply) {
+    List<Runnable> out = new ArrayList<>();
+    PipeCalls.Handle handle = PipeCalls.DONE;
+    synchronized (this) {
+      End e = end(at);
+      checkNotClosed(e);
+      if (!e.readable()) {
+        throw wrongDirection(e);
+      }
+      ackLocked(e, ackId, out);
+      String r = reader(reader);
+      if (readyLocked(e, r)) {
+        out.add(() -> reply.ok(true));
+      } else if (wait.isNoWait() || wait.isExpired()) {
+        out.add(() -> reply.ok(false));
+      } else {
+        PollWaiter w = new PollWaiter(e, r, reply);
+        e.readers.add(w);
+        schedule(w, wait);
+        handle = w;
+      }
+    }
+    out.forEach(Runnable::run);
+    return handle;
+  }
+
+  /** Acknowledges {@code deliveryId} at end {@code at}; false if it was not outstanding. */
+  boolean ack(char at, String deliveryId) {
+    List<Runnable> out = new ArrayList<>();
+    boolean acked;
+    synchronized (this) {
+      End e = end(at);
+      checkNotClosed(e);
+      acked = ackLocked(e, deliveryId, out);
+    }
+    out.forEach(Runnable::run);
+    return acked;
+  }
+
+  /** Makes session {@code sessionId} the owner of end {@code at}: it closes with the session. */
+  void claim(char at, String sessionId) {
+    List<Runnable> out = new ArrayList<>();
+    synchronized (this) {
+      End e = end(at);
+      checkNotClosed(e);
+      Runnable unbind = binder.bind(sessionId, () -> close(at, ""));
+      out.add(e.ownerUnbind);
+      e.ownerUnbind = unbind;
+    }
+    out.forEach(Runnable::run);
+  }
+
+  /** Closes end {@code at} after acknowledging {@code ackId}; harmless when it is closed. */
+  void close(char at, String ackId) {
+    closeWith(at, ackId, null);
+  }
+
+  /**
+   * Closes both ends; parked calls fail with {@code e} (shutdown) or, when it is null, as calls on
+   * a closed end do.
+   */
+  void closeAll(BrokerException e) {
+    closeWith('a', "", e);
+    closeWith('b', "", e);
+  }
+
+  private void closeWith(char at, String ackId, BrokerException failure) {
+    List<Runnable> out = new ArrayList<>();
+    synchronized (this) {
+      End e = end(at);
+      if (e.closed) {
+        failParkedLocked(e, failure, out); // shutdown of an already closed end: nothing parks
+        return;
+      }
+      ackLocked(e, ackId, out);
+      e.closed = true;
+      out.add(e.ownerUnbind);
+      e.ownerUnbind = NOTHING;
+      // Nobody will read what was sent to this end.
+      if (e.outstanding != null) {
+        out.add(e.outstanding.unbind());
+        e.outstanding = null;
+      }
+      e.buffer.clear();
+      failParkedLocked(e, failure, out);
+      End p = peer(e);
+      // The peer's sends toward this end can never be read.
+      BrokerException peerFailure = failure != null ? failure : closed(p);
+      for (SendWaiter w : p.senders) {
+        w.timeout.cancel();
+        out.add(() -> w.reply.fail(peerFailure));
+      }
+      p.senders.clear();
+      if (failure != null) {
+        failParkedLocked(p, failure, out);
+      } else {
+        serveReadersLocked(p, out); // EOF once drained; polls become ready
+      }
+      if (p.closed) {
+        out.add(onBothClosed);
+      }
+    }
+    out.forEach(Runnable::run);
+  }
+
+  private void failParkedLocked(End e, BrokerException failure, List<Runnable> out) {
+    BrokerException f = failure != null ? failure : closed(e);
+    for (Waiter w : e.readers) {
+      w.timeout.cancel();
+      out.add(() -> w.failNow(f));
+    }
+    e.readers.clear();
+    for (SendWaiter w : e.senders) {
+      w.timeout.cancel();
+      out.add(() -> w.reply.fail(f));
+    }
+    e.senders.clear();
+  }
+
+  // ---- internals ----
+
+  private static String reader(String sessionId) {
+    return sessionId == null ? ANONYMOUS : sessionId;
+  }
+
+  /** Commits the outstanding delivery of {@code e} if {@code ackId} names it. */
+  private boolean ackLocked(End e, String ackId, List<Runnable> out) {
+    if (ackId.isEmpty() || e.outstanding == null || !e.outstanding.id().equals(ackId)) {
+      return false;
+    }
+    out.add(e.outstanding.unbind());
+    e.outstanding = null;
+    serveSendersLocked(e, out);
+    serveReadersLocked(e, out);
+    return true;
+  }
+
+  /** Moves parked sends toward {@code to} into its buffer while there is room. */
+  private void serveSendersLocked(End to, List<Runnable> out) {
+    ArrayDeque<SendWaiter> senders = peer(to).senders;
+    while (!senders.isEmpty() && to.room() > 0) {
+      SendWaiter w = senders.poll();
+      w.timeout.cancel();
+      to.buffer.add(new Msg<>(w.message, false));
+      out.add(() -> w.reply.ok(true));
+    }
+  }
+
+  /**
+   * Serves the receives and polls parked at {@code e} in order. Once one receive took a delivery,
+   * the others wait for its acknowledgement (one reader at a time).
+   */
+  private void serveReadersLocked(End e, List<Runnable> out) {
+    boolean delivered = false;
+    Iterator<Waiter> it = e.readers.iterator();
+    while (it.hasNext()) {
+      Waiter w = it.next();
+      Runnable answer = null;
+      if (w instanceof PollWaiter p) {
+        if (readyLocked(e, p.reader)) {
+          answer = () -> p.reply.ok(true);
+        }
+      } else if (!delivered) {
+        RecvWaiter r = (RecvWaiter) w;
+        Outstanding<T> before = e.outstanding;
+        answer = tryRecvLocked(r);
+        delivered |= e.outstanding != null && e.outstanding != before;
+      }
+      if (answer != null) {
+        it.remove();
+        w.timeout.cancel();
+        out.add(answer);
+      }
+    }
+  }
+
+  private boolean readyLocked(End e, String reader) {
+    if (e.outstanding != null) {
+      return e.outstanding.reader().equals(reader);
+    }
+    return !e.buffer.isEmpty() || peer(e).closed;
+  }
+
+  /** The answer to {@code w} now, or null if it must wait. */
+  private Runnable tryRecvLocked(RecvWaiter w) {
+    End e = w.end;
+    if (e.outstanding != null) {
+      if (!e.outstanding.reader().equals(w.reader)) {
+        return null;
+      }
+      Outstanding<T> o = e.outstanding;
+      BrokerException tooLong = tooLong(w, o.msg().value());
+      if (tooLong != null) {
+        return () -> w.reply.fail(tooLong);
+      }
+      return () -> w.reply.ok(new PipeCalls.Received<>(o.msg().value(), o.id(), true));
+    }
+    if (!e.buffer.isEmpty()) {
+      Msg<T> m = e.buffer.peek();
+      BrokerException tooLong = tooLong(w, m.value());
+      if (tooLong != null) {
+        return () -> w.reply.fail(tooLong); // the message stays for a receive with room for it
+      }
+      String id = name + ":" + e.id + ":" + (++deliveries);
+      Runnable unbind = NOTHING;
+      if (!w.reader.equals(ANONYMOUS)) {
+        // Bound before the message is taken: a dead reader's session takes nothing.
+        unbind = binder.bind(w.reader, () -> readerGone(e.id, id));
+      }
+      e.buffer.poll();
+      e.outstanding = new Outstanding<>(m, id, w.reader, unbind);
+      return () -> w.reply.ok(new PipeCalls.Received<>(m.value(), id, m.delivered()));
+    }
+    if (peer(e).closed) {
+      BrokerException eof =
+          BrokerException.of(
+              Reason.PIPE_EOF, "the peer of " + e.endName() + " closed", "end", e.endName());
+      return () -> w.reply.fail(eof);
+    }
+    return null;
+  }
+
+  private BrokerException tooLong(RecvWaiter w, T message) {
+    long size = w.sizer.applyAsLong(message);
+    if (w.maxBytes > 0 && size > w.maxBytes) {
+      return BrokerException.of(
+          Reason.MESSAGE_TOO_LONG,
+          "the next message is longer than max_bytes",
+          "size",
+          size,
+          "maxBytes",
+          w.maxBytes);
+    }
+    return null;
+  }
+
+  /** The reader of delivery {@code id} ended without acknowledging it: it goes back first. */
+  private void readerGone(char at, String id) {
+    List<Runnable> out = new ArrayList<>();
+    synchronized (this) {
+      End e = end(at);
+      if (e.outstanding == null || !e.outstanding.id().equals(id)) {
+        return;
+      }
+      e.buffer.addFirst(new Msg<>(e.outstanding.msg().value(), true));
+      e.outstanding = null;
+      serveReadersLocked(e, out);
+    }
+    out.forEach(Runnable::run);
+  }
+
+  private void schedule(Waiter w, Wait wait) {
+    if (!wait.isForever()) {
+      w.timeout = timer.schedule(w::timedOut, wait.nanos());
+    }
+  }
+
+  private void checkNotClosed(End e) {
+    if (e.closed) {
+      throw closed(e);
+    }
+  }
+
+  private BrokerException closed(End e) {
+    return BrokerException.of(
+        Reason.PIPE_CLOSED, e.endName() + " or its peer is closed", "end", e.endName());
+  }
+
+  private BrokerException wrongDirection(End e) {
+    return BrokerException.of(
+        Reason.PIPE_WRONG_DIRECTION,
+        e.endName() + (e.writable() ? " only sends" : " only receives"),
+        "end",
+        e.endName());
+  }
+
+  // ---- parked calls ----
+
+  private abstract class Waiter implements PipeCalls.Handle {
+    Timer.Timeout timeout = Timer.NONE;
+
+    abstract boolean removeLocked();
+
+    abstract void timedOutAnswer();
+
+    abstract void failNow(BrokerException e);
+
+    void timedOut() {
+      synchronized (PipeObject.this) {
+        if (!removeLocked()) {
+          return;
+        }
+      }
+      timedOutAnswer();
+    }
+
+    @Override
+    public void cancel() {
+      synchronized (PipeObject.this) {
+        removeLocked();
+      }
+      timeout.cancel();
+    }
+
+    @Override
+    public void fail(BrokerException e) {
+      boolean removed;
+      synchronized (PipeObject.this) {
+        removed = removeLocked();
+      }
+      if (removed) {
+        timeout.cancel();
+        failNow(e);
+      }
+    }
+  }
+
+  private final class RecvWaiter extends Waiter {
+    final End end;
+    final String reader;
+    final long maxBytes;
+    final ToLongFunction<T> sizer;
+    final PipeCalls.Reply<PipeCalls.Received<T>> reply;
+
+    RecvWaiter(
+        End end,
+        String reader,
+        long maxBytes,
+        ToLongFunction<T> sizer,
+        PipeCalls.Reply<PipeCalls.Received<T>> reply) {
+      this.end = end;
+      this.reader = reader;
+      this.maxBytes = maxBytes;
+      this.sizer = sizer;
+      this.reply = reply;
+    }
+
+    @Override
+    boolean removeLocked() {
+      return end.readers.remove(this);
+    }
+
+    @Override
+    void timedOutAnswer() {
+      reply.ok(null);
+    }
+
+    @Override
+    void failNow(BrokerException e) {
+      reply.fail(e);
+    }
+  }
+
+  private final class PollWaiter extends Waiter {
+    final End end;
+    final String reader;
+    final PipeCalls.Reply<Boolean> reply;
+
+    PollWaiter(End end, String reader, PipeCalls.Reply<Boolean> reply) {
+      this.end = end;
+      this.reader = reader;
+      this.reply = reply;
+    }
+
+    @Override
+    boolean removeLocked() {
+      return end.readers.remove(this);
+    }
+
+    @Override
+    void timedOutAnswer() {
+      reply.ok(false);
+    }
+
+    @Override
+    void failNow(BrokerException e) {
+      reply.fail(e);
+    }
+  }
+
+  private final class SendWaiter extends Waiter {
+    final End from;
+    final T message;
+    final PipeCalls.Reply<Boolean> reply;
+
+    SendWaiter(End from, T message, PipeCalls.Reply<Boolean> reply) {
+      this.from = from;
+      this.message = message;
+      this.reply = reply;
+    }
+
+    @Override
+    boolean removeLocked() {
+      return from.senders.remove(this);
+    }
+
+    @Override
+    void timedOutAnswer() {
+      reply.ok(false);
+    }
+
+    @Override
+    void failNow(BrokerException e) {
+      reply.fail(e);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package io.ipcbroker.server.pipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Wait;
+import io.ipcbroker.server.session.Session;
+import io.ipcbroker.server.session.SessionRegistry;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The pipe core: boundaries and order, simplex ends, EOF after what was buffered, closed peers,
+ * bounded directions, and receives that never lose a message (the outstanding delivery that only an
+ * acknowledgement removes), raced against timeouts.
+ */
+@Timeout(60)
+class PipeRegistryTest {
+  private final ExecutorTimer timer = new ExecutorTimer();
+  private final SessionRegistry sessions = new SessionRegistry(timer);
+  private final PipeRegistry<String> pipes = new PipeRegistry<>(timer, sessions, s -> s.length());
+
+  @AfterEach
+  void tearDown() {
+    pipes.shutdown();
+    timer.close();
+  }
+
+  private static <R> R result(CompletableFuture<R> f) {
+    try {
+      return f.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw (RuntimeException) e.getCause();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static <R> PipeCalls.Reply<R> into(CompletableFuture<R> f) {
+    return new PipeCalls.Reply<>() {
+      @Override
+      public void ok(R r) {
+        f.complete(r);
+      }
+
+      @Override
+      public void fail(BrokerException e) {
+        f.completeExceptionally(e);
+      }
+    };
+  }
+
+  private boolean send(String end, String msg, Wait wait) {
+    CompletableFuture<Boolean> f = new CompletableFuture<>();
+    pipes.send(end, msg, wait, into(f));
+    return result(f);
+  }
+
+  private PipeCalls.Received<String> recv(String end, String reader, String ack, Wait wait) {
+    CompletableFuture<PipeCalls.Received<String>> f = new CompletableFuture<>();
+    pipes.recv(end, reader, ack, 0, wait, into(f));
+    return result(f);
+  }
+
+  private static void assertReason(Runnable r, Reason reason) {
+    assertThatThrownBy(r::run)
+        .isInstanceOfSatisfying(
+            BrokerException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+  }
+
+  @Test
+  void duplexEndsPingPongWithBoundariesAndOrder() {
+    pipes.create("pp", true, 0, "");
+    assertThat(send("pp.a", "ping", Wait.NO_WAIT)).isTrue();
+    assertThat(send("pp.a", "", Wait.NO_WAIT)).isTrue(); // an empty message is a message
+    PipeCalls.Received<String> first = recv("pp.b", null, "", Wait.NO_WAIT);
+    assertThat(first.message()).isEqualTo("ping");
+    PipeCalls.Received<String> second = recv("pp.b", null, first.deliveryId(), Wait.NO_WAIT);
+    assertThat(second.message()).isEmpty();
+    assertThat(send("pp.b", "pong", Wait.NO_WAIT)).isTrue();
+    assertThat(recv("pp.a", null, "", Wait.NO_WAIT).message()).isEqualTo("pong");
+  }
+
+  @Test
+  void simplexEndsGoOneWayOnly() {
+    pipes.create("one-way", false, 0, "");
+    assertReason(() -> send("one-way.a", "x", Wait.NO_WAIT), Reason.PIPE_WRONG_DIRECTION);
+    assertReason(() -> recv("one-way.b", null, "", Wait.NO_WAIT), Reason.PIPE_WRONG_DIRECTION);
+    assertThat(send("one-way.b", "x", Wait.NO_WAIT)).isTrue();
+    assertThat(recv("one-way.a", null, "", Wait.NO_WAIT).message()).isEqualTo("x");
+  }
+
+  @Test
+  void aReceiveThatDoesNotAcknowledgeGetsTheSameMessageAgain() {
+    pipes.create("again", true, 0, "");
+    send("again.a", "m1", Wait.NO_WAIT);
+    send("again.a", "m2", Wait.NO_WAIT);
+    PipeCalls.Received<String> d1 = recv("again.b", null, "", Wait.NO_WAIT);
+    PipeCalls.Received<String> d1again = recv("again.b", null, "", Wait.NO_WAIT);
+    assertThat(d1again.message()).isEqualTo("m1");
+    assertThat(d1again.deliveryId()).isEqualTo(d1.deliveryId());
+    assertThat(d1again.redelivered()).isTrue();
+    PipeCalls.Received<String> d2 = recv("again.b", null, d1.deliveryId(), Wait.NO_WAIT);
+    assertThat(d2.message()).isEqualTo("m2");
+    assertThat(d2.redelivered()).isFalse();
+    // An acknowledgement of something no longer outstanding is ignored.
+    assertThat(pipes.ack("again.b", d1.deliveryId())).isFalse();
+    assertThat(pipes.ack("again.b", d2.deliveryId())).isTrue();
+    assertThat(recv("again.b", null, "", Wait.NO_WAIT)).isNull();
+  }
+
+  @Test
+  void aReadersSessionEndingGivesItsDeliveryBackToTheNextReader() {
+    Session reader = sessions.create(0, "reader");
+    pipes.create("crash", true, 0, "");
+    send("crash.a", "m1", Wait.NO_WAIT);
+    assertThat(recv("crash.b", reader.id(), "", Wait.NO_WAIT).message()).isEqualTo("m1");
+    // Another reader waits while the delivery is outstanding.
+    assertThat(recv("crash.b", null, "", Wait.NO_WAIT)).isNull();
+    sessions.delete(reader.id());
+    PipeCalls.Received<String> again = recv("crash.b", null, "", Wait.NO_WAIT);
+    assertThat(again.message()).isEqualTo("m1");
+    assertThat(again.redelivered()).isTrue();
+  }
+
+  @Test
+  void afterThePeerClosesBufferedMessagesComeFirstThenEof() {
+    pipes.create("eof", true, 0, "");
+    CompletableFuture<PipeCalls.Received<String>> parked = new CompletableFuture<>();
+    pipes.recv("eof.a", null, "", 0, Wait.FOREVER, into(parked));
+    pipes.create("eof2", true, 0, "");
+    send("eof2.b", "last", Wait.NO_WAIT);
+    pipes.close("eof2.b", "");
+    PipeCalls.Received<String> last = recv("eof2.a", null, "", Wait.NO_WAIT);
+    assertThat(last.message()).isEqualTo("last");
+    assertReason(() -> recv("eof2.a", null, last.deliveryId(), Wait.NO_WAIT), Reason.PIPE_EOF);
+    assertReason(() -> send("eof2.a", "x", Wait.NO_WAIT), Reason.PIPE_CLOSED);
+    assertReason(() -> recv("eof2.b", null, "", Wait.NO_WAIT), Reason.PIPE_CLOSED);
+
+    pipes.close("eof.b", ""); // the parked receive fails at once
+    assertThatThrownBy(() -> result(parked))
+        .isInstanceOfSatisfying(
+            BrokerException.class, e -> assertThat(e.reason()).isEqualTo(Reason.PIPE_EOF));
+    pipes.close("eof.a", "");
+    assertReason(() -> pipes.get("eof"), Reason.PIPE_NOT_FOUND); // both ends closed: gone
+  }
+
+  @Test
+  void anEndOwnedBySessionClosesWithItAndTooLongMessagesStay() {
+    Session owner = sessions.create(0, "owner");
+    pipes.create("owned", true, 0, "");
+    pipes.claim("owned.b", owner.id());
+    send("owned.a", "0123456789", Wait.NO_WAIT);
+    CompletableFuture<PipeCalls.Received<String>> small = new CompletableFuture<>();
+    pipes.recv("owned.b", null, "", 4, Wait.NO_WAIT, into(small));
+    assertReason(() -> result(small), Reason.MESSAGE_TOO_LONG);
+    assertThat(recv("owned.b", null, "", Wait.NO_WAIT).message()).isEqualTo("0123456789");
+    sessions.delete(owner.id());
+    assertReason(() -> send("owned.a", "x", Wait.NO_WAIT), Reason.PIPE_CLOSED);
+  }
+
+  @Test
+  void aFullDirectionHoldsSendsUntilTheReaderAcknowledges() {
+    pipes.create("full", true, 1, "");
+    assertThat(send("full.a", "1", Wait.NO_WAIT)).isTrue();
+    assertThat(send("full.a", "2", Wait.NO_WAIT)).isFalse();
+    CompletableFuture<Boolean> parked = new CompletableFuture<>();
+    pipes.send("full.a", "2", Wait.FOREVER, into(parked));
+    PipeCalls.Received<String> d1 = recv("full.b", null, "", Wait.NO_WAIT);
+    assertThat(parked).isNotDone(); // the outstanding delivery still takes the room
+    assertThat(recv("full.b", null, d1.deliveryId(), Wait.NO_WAIT).message()).isEqualTo("2");
+    assertThat(result(parked)).isTrue();
+  }
+
+  @Test
+  void pollAnswersReadinessWithoutTakingAndIsTrueAtEof() {
+    pipes.create("poll", true, 0, "");
+    CompletableFuture<Boolean> empty = new CompletableFuture<>();
+    pipes.poll("poll.b", null, "", Wait.NO_WAIT, into(empty));
+    assertThat(result(empty)).isFalse();
+    CompletableFuture<Boolean> waiting = new CompletableFuture<>();
+    pipes.poll("poll.b", null, "", Wait.FOREVER, into(waiting));
+    send("poll.a", "x", Wait.NO_WAIT);
+    assertThat(result(waiting)).isTrue();
+    assertThat(recv("poll.b", null, "", Wait.NO_WAIT).message()).isEqualTo("x");
+    pipes.create("poll2", true, 0, "");
+    pipes.close("poll2.a", "");
+    CompletableFuture<Boolean> eof = new CompletableFuture<>();
+    pipes.poll("poll2.b", null, "", Wait.NO_WAIT, into(eof));
+    assertThat(result(eof)).isTrue();
+  }
+
+  /**
+   * A reader receives with tiny timeouts while a writer sends; every answer that timed out empty is
+   * followed by a receive that acknowledges only what it saw. Nothing is lost or doubled.
+   */
+  @Test
+  void receivesRacingTimeoutsLoseAndDoubleNothing() throws Exception {
+    int total = 20_000;
+    pipes.create("race", true, 64, "");
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread writer =
+        new Thread(
+            () -> {
+              for (int i = 0; i < total && !stop.get(); i++) {
+                if (!send(
+                    "race.a", Integer.toString(i), Wait.ofNanos(TimeUnit.SECONDS.toNanos(5)))) {
+                  throw new AssertionError("send timed out at " + i);
+                }
+              }
+            });
+    writer.start();
+    List<Integer> got = new ArrayList<>();
+    Set<String> acked = new HashSet<>();
+    String ack = "";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+    while (got.size() < total && System.nanoTime() < deadline) {
+      long nanos = ThreadLocalRandom.current().nextLong(1, 200_000);
+      PipeCalls.Received<String> r = recv("race.b", null, ack, Wait.ofNanos(nanos));
+      if (r == null) {
+        continue; // timed out empty: the acknowledgement was applied, nothing taken
+      }
+      if (acked.contains(r.deliveryId())) {
+        throw new AssertionError("an acknowledged delivery came again: " + r.deliveryId());
+      }
+      if (!r.deliveryId().equals(ack)) {
+        got.add(Integer.parseInt(r.message()));
+      }
+      if (!ack.isEmpty()) {
+        acked.add(ack);
+      }
+      ack = r.deliveryId();
+    }
+    stop.set(true);
+    writer.join(10_000);
+    List<Integer> expected = new ArrayList<>();
+    for (int i = 0; i < total; i++) {
+      expected.add(i);
+    }
+    assertThat(got).isEqualTo(expected);
+  }
+}
