@@ -1,6 +1,7 @@
 package io.ipcbroker.client;
 
 import io.ipcbroker.v1.Scalar;
+import io.ipcbroker.v1.SharedValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,6 +176,11 @@ final class ArrayHandle implements IpcArray {
   @Override
   public IpcArray withTimeout(Duration timeout) {
     return new ArrayHandle(calls.withTimeout(timeout));
+  }
+
+  /** The live figures, for tests in this package. */
+  SharedValue describeForTests() {
+    return calls.describe();
   }
 
   @Override

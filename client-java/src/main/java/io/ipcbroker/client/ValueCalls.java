@@ -2,6 +2,7 @@ package io.ipcbroker.client;
 
 import io.ipcbroker.v1.AddAndGetRequest;
 import io.ipcbroker.v1.CompareAndSetRequest;
+import io.ipcbroker.v1.DescribeValueRequest;
 import io.ipcbroker.v1.GetValueRequest;
 import io.ipcbroker.v1.LockContext;
 import io.ipcbroker.v1.Scalar;
@@ -129,6 +130,14 @@ final class ValueCalls {
             request,
             "a compare-and-set")
         .getSwapped();
+  }
+
+  /** The object's live figures (whether it is locked, how many wait), for tests in this package. */
+  SharedValue describe() {
+    return broker.callValues(
+        stub ->
+            stub.describeValue(DescribeValueRequest.newBuilder().setName(name()).build())
+                .getValue());
   }
 
   private LockContext context() {

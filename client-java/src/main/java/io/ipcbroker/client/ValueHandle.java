@@ -1,5 +1,6 @@
 package io.ipcbroker.client;
 
+import io.ipcbroker.v1.SharedValue;
 import java.time.Duration;
 import java.util.List;
 
@@ -79,6 +80,11 @@ final class ValueHandle implements IpcValue {
   @Override
   public IpcValue withTimeout(Duration timeout) {
     return new ValueHandle(calls.withTimeout(timeout));
+  }
+
+  /** The live figures, for tests in this package. */
+  SharedValue describeForTests() {
+    return calls.describe();
   }
 
   @Override
