@@ -264,7 +264,7 @@ public final class IpcBroker implements AutoCloseable {
    * {@code initial} if it does not exist: Python's {@code Value(typecode, initial)}. An existing
    * value keeps its value ({@code initial} is then ignored). {@link IpcValue} describes the numbers
    * each type takes; for {@link TypeCode#CHAR} pass a {@link Byte} or an integer from -128 to 255
-   * ({@code broker.value("c", TypeCode.CHAR, 'x')} works: a Java {@code char} widens to one).
+   * ({@code broker.value("c", TypeCode.CHAR, (byte) 'x')}).
    *
    * @throws IpcBrokerException {@code FAILED_PRECONDITION}/{@code CONFIG_MISMATCH} if {@code name}
    *     exists with another type, without a lock, or as an array; {@code OUT_OF_RANGE}/{@code

@@ -15,7 +15,9 @@ import java.time.Duration;
  * are two owners, as two threads are with Python's {@code RLock}: a thread that holds the lock may
  * acquire it again (its hold count grows), and only the owner may release it. The lock is free when
  * the owner has released it as many times as it acquired it. If the client closes or its session is
- * lost, the broker releases whatever it held.
+ * lost, the broker releases whatever it held; a thread that ends while holding it keeps it until
+ * then (as a Python thread that dies holding an {@code RLock} does), so release in a {@code
+ * finally} or a try-with-resources.
  *
  * <p>Handles are thread-safe. Calls fail with {@link IpcBrokerException}: {@code
  * FAILED_PRECONDITION}/{@code NO_LOCK} for an object created without a lock ({@link
