@@ -89,4 +89,30 @@ final class Errors {
         Map.of(),
         null);
   }
+
+  /**
+   * The broker's {@code VALUE_OUT_OF_RANGE}, for a number the wire cannot carry at all (wider than
+   * 64 bits): the broker would refuse it, so the SDK does not send it.
+   */
+  static IpcBrokerException valueOutOfRange(TypeCode type, String value) {
+    return new IpcBrokerException(
+        IpcBrokerException.Code.OUT_OF_RANGE,
+        "VALUE_OUT_OF_RANGE",
+        value + " does not fit typecode '" + type.code() + "'",
+        Map.of("typecode", String.valueOf(type.code()), "value", value),
+        null);
+  }
+
+  /**
+   * The broker's {@code INDEX_OUT_OF_RANGE}, for an empty slice that the SDK answers itself because
+   * the wire cannot say "no elements" ({@code count} 0 means "to the end").
+   */
+  static IpcBrokerException indexOutOfRange(int index, int length) {
+    return new IpcBrokerException(
+        IpcBrokerException.Code.OUT_OF_RANGE,
+        "INDEX_OUT_OF_RANGE",
+        "index " + index + " is out of range for length " + length,
+        Map.of("index", Integer.toString(index), "length", Integer.toString(length)),
+        null);
+  }
 }

@@ -3,9 +3,12 @@ package io.ipcbroker.client;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
+import io.ipcbroker.v1.CreateArrayRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
+import io.ipcbroker.v1.CreateValueRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
+import io.ipcbroker.v1.DeleteValueRequest;
 import io.ipcbroker.v1.GetProcessRequest;
 import io.ipcbroker.v1.ListProcessesRequest;
 import io.ipcbroker.v1.ListProcessesResponse;
@@ -16,6 +19,9 @@ import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueKind;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.ReadOutputRequest;
+import io.ipcbroker.v1.Scalar;
+import io.ipcbroker.v1.SharedValue;
+import io.ipcbroker.v1.ValueServiceGrpc;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +56,13 @@ import java.util.function.Function;
  * p.join();
  * }</pre>
  *
+ * <p>And it shares typed values and arrays, as Python's {@code Value} and {@code Array} do:
+ *
+ * <pre>{@code
+ * IpcValue counter = broker.value("counter", TypeCode.INT, 0);
+ * counter.addAndGet(1);
+ * }</pre>
+ *
  * <p>Connecting opens a session that the client keeps alive in the background; closing the client
  * ends it, and the broker then releases whatever the client still held (parked calls, items it got
  * but had not finished receiving, daemon processes it started). A client is thread-safe; one per
@@ -76,6 +89,11 @@ public final class IpcBroker implements AutoCloseable {
   private final QueueServiceGrpc.QueueServiceBlockingStub blockingStub;
   private final ProcessServiceGrpc.ProcessServiceStub processAsyncStub;
   private final ProcessServiceGrpc.ProcessServiceBlockingStub processBlockingStub;
+  private final ValueServiceGrpc.ValueServiceStub valueAsyncStub;
+  private final ValueServiceGrpc.ValueServiceBlockingStub valueBlockingStub;
+  // One lock handle per value name, shared by this client's handles of that name, so that each
+  // sees the hold counts that the others' acquires set.
+  private final Map<String, LockHandle> valueLocks = new ConcurrentHashMap<>();
   private final String processId;
   private volatile IpcProcess currentProcess;
   private final Set<QueueHandle<?>> handles = ConcurrentHashMap.newKeySet();
@@ -119,6 +137,8 @@ public final class IpcBroker implements AutoCloseable {
     this.blockingStub = QueueServiceGrpc.newBlockingStub(channel);
     this.processAsyncStub = ProcessServiceGrpc.newStub(channel);
     this.processBlockingStub = ProcessServiceGrpc.newBlockingStub(channel);
+    this.valueAsyncStub = ValueServiceGrpc.newStub(channel);
+    this.valueBlockingStub = ValueServiceGrpc.newBlockingStub(channel);
     try {
       this.session =
           new SessionKeeper(
@@ -237,6 +257,175 @@ public final class IpcBroker implements AutoCloseable {
                         .setAllowMissing(true)
                         .build())
                 .getDeleted());
+  }
+
+  /**
+   * Opens the shared value {@code name} of {@code type}, creating it with a lock and the value
+   * {@code initial} if it does not exist: Python's {@code Value(typecode, initial)}. An existing
+   * value keeps its value ({@code initial} is then ignored). {@link IpcValue} describes the numbers
+   * each type takes; for {@link TypeCode#CHAR} pass a {@link Byte} or an integer from -128 to 255
+   * ({@code broker.value("c", TypeCode.CHAR, (byte) 'x')}).
+   *
+   * @throws IpcBrokerException {@code FAILED_PRECONDITION}/{@code CONFIG_MISMATCH} if {@code name}
+   *     exists with another type, without a lock, or as an array; {@code OUT_OF_RANGE}/{@code
+   *     VALUE_OUT_OF_RANGE} or {@code INVALID_ARGUMENT}/{@code TYPE_MISMATCH} for {@code initial};
+   *     {@code INVALID_ARGUMENT}/{@code INVALID_NAME} for a bad name
+   */
+  public IpcValue value(String name, TypeCode type, Number initial) {
+    return createValue(name, type, Objects.requireNonNull(initial, "initial"), true);
+  }
+
+  /** As {@link #value(String, TypeCode, Number)}, created as zero (a zero byte for {@code c}). */
+  public IpcValue value(String name, TypeCode type) {
+    return createValue(name, type, null, true);
+  }
+
+  /**
+   * As {@link #value(String, TypeCode, Number)}, for a value without a lock: Python's {@code
+   * RawValue}. Each call is still atomic; its {@link IpcValue#lock()} fails {@code
+   * FAILED_PRECONDITION}/{@code NO_LOCK}.
+   */
+  public IpcValue rawValue(String name, TypeCode type, Number initial) {
+    return createValue(name, type, Objects.requireNonNull(initial, "initial"), false);
+  }
+
+  /** As {@link #rawValue(String, TypeCode, Number)}, created as zero. */
+  public IpcValue rawValue(String name, TypeCode type) {
+    return createValue(name, type, null, false);
+  }
+
+  private IpcValue createValue(String name, TypeCode type, Number initial, boolean lock) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(type, "type");
+    CreateValueRequest.Builder request =
+        CreateValueRequest.newBuilder()
+            .setName(name)
+            .setTypecode(String.valueOf(type.code()))
+            .setLock(lock)
+            .setAllowExisting(true);
+    if (initial != null) {
+      request.setInitial(Scalars.encode(type, initial));
+    }
+    CreateValueRequest built = request.build();
+    SharedValue value = callValues(stub -> stub.createValue(built).getValue());
+    return new ValueHandle(new ValueCalls(this, value, type, valueLock(name), null));
+  }
+
+  /**
+   * Opens the shared array {@code name} of {@code size} elements of {@code type}, creating it with
+   * a lock and zeros if it does not exist: Python's {@code Array(typecode, size)}.
+   *
+   * @throws IpcBrokerException {@code FAILED_PRECONDITION}/{@code CONFIG_MISMATCH} if {@code name}
+   *     exists with another type, length or lock, or as a value; {@code INVALID_ARGUMENT}/{@code
+   *     INVALID_FIELD_VALUE} for a size below 0 or above 1,048,576
+   */
+  public IpcArray array(String name, TypeCode type, int size) {
+    return createArray(name, type, size, List.of(), true);
+  }
+
+  /**
+   * Opens or creates the shared array {@code name} holding {@code initializer}: Python's {@code
+   * Array(typecode, initializer)}. An existing array keeps its elements; its length must match.
+   */
+  public IpcArray array(String name, TypeCode type, long[] initializer) {
+    return createArray(name, type, 0, encode(type, initializer), true);
+  }
+
+  /** As {@link #array(String, TypeCode, long[])}. */
+  public IpcArray array(String name, TypeCode type, double[] initializer) {
+    return createArray(name, type, 0, encode(type, initializer), true);
+  }
+
+  /**
+   * As {@link #array(String, TypeCode, long[])}, for any numbers ({@link java.math.BigInteger}s
+   * above {@code Long.MAX_VALUE} for {@code L} and {@code Q}, {@link Byte}s for {@code c}).
+   */
+  public IpcArray array(String name, TypeCode type, List<? extends Number> initializer) {
+    return createArray(name, type, 0, encode(type, initializer), true);
+  }
+
+  /** As {@link #array(String, TypeCode, int)}, without a lock: Python's {@code RawArray}. */
+  public IpcArray rawArray(String name, TypeCode type, int size) {
+    return createArray(name, type, size, List.of(), false);
+  }
+
+  /** As {@link #array(String, TypeCode, long[])}, without a lock. */
+  public IpcArray rawArray(String name, TypeCode type, long[] initializer) {
+    return createArray(name, type, 0, encode(type, initializer), false);
+  }
+
+  /** As {@link #array(String, TypeCode, double[])}, without a lock. */
+  public IpcArray rawArray(String name, TypeCode type, double[] initializer) {
+    return createArray(name, type, 0, encode(type, initializer), false);
+  }
+
+  /** As {@link #array(String, TypeCode, List)}, without a lock. */
+  public IpcArray rawArray(String name, TypeCode type, List<? extends Number> initializer) {
+    return createArray(name, type, 0, encode(type, initializer), false);
+  }
+
+  private IpcArray createArray(
+      String name, TypeCode type, int size, List<Scalar> initializer, boolean lock) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(type, "type");
+    CreateArrayRequest request =
+        CreateArrayRequest.newBuilder()
+            .setName(name)
+            .setTypecode(String.valueOf(type.code()))
+            .setSize(size)
+            .addAllInitializer(initializer)
+            .setLock(lock)
+            .setAllowExisting(true)
+            .build();
+    SharedValue array = callValues(stub -> stub.createArray(request).getArray());
+    return new ArrayHandle(new ValueCalls(this, array, type, valueLock(name), null));
+  }
+
+  private static List<Scalar> encode(TypeCode type, long[] values) {
+    List<Scalar> out = new ArrayList<>(values.length);
+    for (long v : values) {
+      out.add(Scalars.encode(type, v));
+    }
+    return out;
+  }
+
+  private static List<Scalar> encode(TypeCode type, double[] values) {
+    List<Scalar> out = new ArrayList<>(values.length);
+    for (double v : values) {
+      out.add(Scalars.encode(type, v));
+    }
+    return out;
+  }
+
+  private static List<Scalar> encode(TypeCode type, List<? extends Number> values) {
+    List<Scalar> out = new ArrayList<>(values.size());
+    for (Number v : values) {
+      out.add(Scalars.encode(type, v));
+    }
+    return out;
+  }
+
+  /**
+   * Deletes the shared value or array {@code name}. Calls waiting on it (for its lock) fail with
+   * {@code NOT_FOUND}/{@code OBJECT_DELETED}; later calls through its handles fail {@code
+   * NOT_FOUND}/{@code VALUE_NOT_FOUND}.
+   *
+   * @return whether something was deleted (false if nothing had that name)
+   */
+  public boolean deleteValue(String name) {
+    Objects.requireNonNull(name, "name");
+    boolean deleted =
+        callValues(
+            stub ->
+                stub.deleteValue(
+                        DeleteValueRequest.newBuilder().setName(name).setAllowMissing(true).build())
+                    .getDeleted());
+    valueLocks.remove(name); // its holds went with it
+    return deleted;
+  }
+
+  LockHandle valueLock(String name) {
+    return valueLocks.computeIfAbsent(name, n -> new LockHandle(this, n));
   }
 
   /**
@@ -375,6 +564,10 @@ public final class IpcBroker implements AutoCloseable {
     return call(blockingStub, rpc);
   }
 
+  <R> R callValues(Function<ValueServiceGrpc.ValueServiceBlockingStub, R> rpc) {
+    return call(valueBlockingStub, rpc);
+  }
+
   <R> R callProcesses(Function<ProcessServiceGrpc.ProcessServiceBlockingStub, R> rpc) {
     return call(processBlockingStub, rpc);
   }
@@ -429,6 +622,10 @@ public final class IpcBroker implements AutoCloseable {
 
   ProcessServiceGrpc.ProcessServiceStub processAsyncStub() {
     return processAsyncStub;
+  }
+
+  ValueServiceGrpc.ValueServiceStub valueAsyncStub() {
+    return valueAsyncStub;
   }
 
   QueueServiceGrpc.QueueServiceStub asyncStub() {
