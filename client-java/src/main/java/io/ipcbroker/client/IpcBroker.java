@@ -3,7 +3,9 @@ package io.ipcbroker.client;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
+import io.ipcbroker.v1.ClaimPipeEndRequest;
 import io.ipcbroker.v1.CreateArrayRequest;
+import io.ipcbroker.v1.CreatePipeRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.CreateValueRequest;
@@ -12,6 +14,8 @@ import io.ipcbroker.v1.DeleteValueRequest;
 import io.ipcbroker.v1.GetProcessRequest;
 import io.ipcbroker.v1.ListProcessesRequest;
 import io.ipcbroker.v1.ListProcessesResponse;
+import io.ipcbroker.v1.Pipe;
+import io.ipcbroker.v1.PipeServiceGrpc;
 import io.ipcbroker.v1.ProcessInfo;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.ProcessState;
@@ -91,6 +95,8 @@ public final class IpcBroker implements AutoCloseable {
   private final ProcessServiceGrpc.ProcessServiceBlockingStub processBlockingStub;
   private final ValueServiceGrpc.ValueServiceStub valueAsyncStub;
   private final ValueServiceGrpc.ValueServiceBlockingStub valueBlockingStub;
+  private final PipeServiceGrpc.PipeServiceStub pipeAsyncStub;
+  private final PipeServiceGrpc.PipeServiceBlockingStub pipeBlockingStub;
   // One lock handle per value name, shared by this client's handles of that name, so that each
   // sees the hold counts that the others' acquires set.
   private final Map<String, LockHandle> valueLocks = new ConcurrentHashMap<>();
@@ -139,6 +145,8 @@ public final class IpcBroker implements AutoCloseable {
     this.processBlockingStub = ProcessServiceGrpc.newBlockingStub(channel);
     this.valueAsyncStub = ValueServiceGrpc.newStub(channel);
     this.valueBlockingStub = ValueServiceGrpc.newBlockingStub(channel);
+    this.pipeAsyncStub = PipeServiceGrpc.newStub(channel);
+    this.pipeBlockingStub = PipeServiceGrpc.newBlockingStub(channel);
     try {
       this.session =
           new SessionKeeper(
@@ -424,6 +432,67 @@ public final class IpcBroker implements AutoCloseable {
     return deleted;
   }
 
+  /**
+   * Creates a duplex pipe of strings with a generated name: Python's {@code a, b = Pipe()}. Both
+   * ends belong to this client (they close when it does) until another client takes one over with
+   * {@link #connection(String)}.
+   */
+  public IpcPipe<String> pipe() {
+    return pipe(true);
+  }
+
+  /** Creates a pipe of strings; with {@code duplex} false, {@code a} only receives. */
+  public IpcPipe<String> pipe(boolean duplex) {
+    return pipe("", duplex, 0, Codecs.string());
+  }
+
+  /**
+   * Creates a pipe.
+   *
+   * @param name the pipe's name; empty for a generated one
+   * @param capacity messages buffered per direction; 0 for the broker's default (1024)
+   */
+  public <T> IpcPipe<T> pipe(String name, boolean duplex, int capacity, Codec<T> codec) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(codec, "codec");
+    Pipe p =
+        callPipes(
+            stub ->
+                stub.createPipe(
+                        CreatePipeRequest.newBuilder()
+                            .setName(name)
+                            .setDuplex(duplex)
+                            .setCapacity(capacity)
+                            .setSessionId(sessionId())
+                            .build())
+                    .getPipe());
+    return new IpcPipe<>(
+        p.getName(),
+        p.getDuplex(),
+        new PipeConnection<>(this, p.getEndA(), codec),
+        new PipeConnection<>(this, p.getEndB(), codec));
+  }
+
+  /**
+   * Opens the pipe end named {@code end} ({@code NAME.a} or {@code NAME.b}, handed over by another
+   * process) as a connection of strings, and makes it this client's: it closes when this client
+   * does, so that the peer sees EOF.
+   */
+  public IpcConnection<String> connection(String end) {
+    return connection(end, Codecs.string());
+  }
+
+  /** Opens the pipe end named {@code end} with {@code codec}, as {@link #connection(String)}. */
+  public <T> IpcConnection<T> connection(String end, Codec<T> codec) {
+    Objects.requireNonNull(end, "end");
+    Objects.requireNonNull(codec, "codec");
+    callPipes(
+        stub ->
+            stub.claimPipeEnd(
+                ClaimPipeEndRequest.newBuilder().setEnd(end).setSessionId(sessionId()).build()));
+    return new PipeConnection<>(this, end, codec);
+  }
+
   LockHandle valueLock(String name) {
     return valueLocks.computeIfAbsent(name, n -> new LockHandle(this, n));
   }
@@ -562,6 +631,14 @@ public final class IpcBroker implements AutoCloseable {
 
   <R> R call(Function<QueueServiceGrpc.QueueServiceBlockingStub, R> rpc) {
     return call(blockingStub, rpc);
+  }
+
+  <R> R callPipes(Function<PipeServiceGrpc.PipeServiceBlockingStub, R> rpc) {
+    return call(pipeBlockingStub, rpc);
+  }
+
+  PipeServiceGrpc.PipeServiceStub pipeAsyncStub() {
+    return pipeAsyncStub;
   }
 
   <R> R callValues(Function<ValueServiceGrpc.ValueServiceBlockingStub, R> rpc) {

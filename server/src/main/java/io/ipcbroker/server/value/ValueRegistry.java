@@ -270,7 +270,7 @@ public final class ValueRegistry {
   /** Acquires {@code name}'s lock for {@code owner}; the reply is the hold count, 0 if not. */
   public Handle acquire(String name, Owner owner, Wait wait, Reply<Integer> reply) {
     SharedArray a = get(name);
-    Names.checkRequired("session_id", owner.sessionId());
+    Names.checkRequired("session_id", owner == null ? "" : owner.sessionId());
     return a.acquire(owner, wait, reply);
   }
 
