@@ -54,12 +54,18 @@ public final class Bench {
       target = awaitAddress(broker, addressFile);
     }
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    ManagedChannel other = NettyChannelBuilder.forTarget(target).usePlaintext().build();
     List<Row> rows = new ArrayList<>();
     try {
-      for (Scenario s : List.<Scenario>of(new ProcessSpawnScenario(channel))) {
+      for (Scenario s :
+          List.of(
+              new ProcessSpawnScenario(channel),
+              new PipePingPongScenario(channel, other),
+              new ValueIncrementScenario(channel, other))) {
         rows.addAll(s.run(plan));
       }
     } finally {
+      other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       if (broker != null) {
         broker.destroy(); // SIGTERM: a graceful stop
