@@ -59,6 +59,17 @@ class IpcPipeTest {
   }
 
   @Test
+  void aSpawnedChildAnswersOnTheEndItWasHandedAndItsEndClosesWithIt() {
+    IpcPipe<String> p = parent.pipe();
+    IpcProcess echo = parent.process(JavaProcess.of(PipeEchoMain.class, p.b().end())).start();
+    p.a().send("hello");
+    assertThat(p.a().recv()).isEqualTo("HELLO");
+    echo.join();
+    assertThat(echo.exitcode()).isZero();
+    assertReason(() -> p.a().recv(), "PIPE_EOF");
+  }
+
+  @Test
   void simplexPipesGoFromBToA() {
     IpcPipe<String> p = parent.pipe(false);
     assertReason(() -> p.a().send("x"), "PIPE_WRONG_DIRECTION");
