@@ -11,6 +11,8 @@ import io.ipcbroker.v1.PipeServiceGrpc;
 import io.ipcbroker.v1.RecvPipeRequest;
 import io.ipcbroker.v1.RecvPipeResponse;
 import io.ipcbroker.v1.SendPipeRequest;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -192,6 +194,37 @@ class PipeConformanceTest {
     Rpc.assertFails(Status.Code.NOT_FOUND, "PIPE_NOT_FOUND", () -> parent.send(name + ".c", "x"));
     Rpc.assertFails(
         Status.Code.ALREADY_EXISTS, "PIPE_ALREADY_EXISTS", () -> parent.create(name, true, 0));
+  }
+
+  /**
+   * A reader in another JVM receives a message and is killed with SIGKILL before acknowledging it:
+   * when its session ends (its KeepAlive stream breaks), the message goes back to the end, and the
+   * next reader gets it, flagged redelivered, before what followed it.
+   */
+  @Test
+  void aMessageHeldByAKilledReaderGoesToTheNextReader() throws Exception {
+    Pipe p = parent.create(name, true, 0);
+    parent.send(p.getEndA(), "m1");
+    parent.send(p.getEndA(), "m2");
+    Process reader =
+        new ProcessBuilder(
+                JavaChild.command(PipeCrashReader.class, ConformanceTarget.address(), p.getEndB()))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try {
+      BufferedReader out =
+          new BufferedReader(
+              new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo("got m1");
+      OsProcesses.sigkill(reader.pid());
+      assertThat(reader.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      RecvPipeResponse again = child.recvRaw(p.getEndB(), 20.0, 0);
+      assertThat(again.getPayload().getData().toString(StandardCharsets.UTF_8)).isEqualTo("m1");
+      assertThat(again.getRedelivered()).isTrue();
+      assertThat(child.recv(p.getEndB(), 5.0)).isEqualTo("m2");
+    } finally {
+      OsProcesses.killIfRunning(reader.pid());
+    }
   }
 
   /**
