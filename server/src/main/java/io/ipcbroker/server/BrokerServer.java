@@ -18,10 +18,13 @@ import io.ipcbroker.server.queue.QueueServiceImpl;
 import io.ipcbroker.server.rpc.MalformedRequests;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.server.session.SessionServiceImpl;
+import io.ipcbroker.server.value.ValueRegistry;
+import io.ipcbroker.server.value.ValueServiceImpl;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import io.ipcbroker.v1.ValueServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -43,6 +46,7 @@ public final class BrokerServer implements AutoCloseable {
   private final SessionRegistry sessions = new SessionRegistry(timer);
   private final QueueRegistry<Payload> queues;
   private final ProcessRegistry processes;
+  private final ValueRegistry values;
   private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ShutdownGate gate = new ShutdownGate();
@@ -72,12 +76,14 @@ public final class BrokerServer implements AutoCloseable {
     this.queues =
         new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT, Payload::getSerializedSize);
     this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childTarget);
+    this.values = new ValueRegistry(timer, sessions);
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
         List.of(
             sessionService,
             new QueueServiceImpl(queues, sessions, config.maxItemBytes()),
-            new ProcessServiceImpl(processes, sessions));
+            new ProcessServiceImpl(processes, sessions),
+            new ValueServiceImpl(values, sessions));
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
       builder.addService(
@@ -115,6 +121,7 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus(SessionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(QueueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ProcessServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(ValueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
   }
@@ -192,6 +199,7 @@ public final class BrokerServer implements AutoCloseable {
     gate.close();
     sessions.shutdown();
     queues.shutdown();
+    values.shutdown();
     // Answers parked joins and output streams, then ends the children as the policy says
     // (within the kill grace period).
     processes.shutdown();
