@@ -496,6 +496,20 @@ class ValueConformanceTest {
     assertThat(values.get(real)).isEqualTo(f(3.75));
   }
 
+  @Test
+  void addAndGetChecksTheResultAgainstTheTypeNotTheDelta() {
+    // As Python's v.value += delta: only the sum must fit.
+    String signed = values.createValue("val-add-delta-b", "b", i(100));
+    assertThat(values.add(signed, 0, i(-200))).isEqualTo(i(-100));
+    assertThat(values.add(signed, 0, i(227))).isEqualTo(i(127));
+    String unsigned = values.createValue("val-add-delta-B", "B", i(200));
+    assertThat(values.add(unsigned, 0, i(-1))).isEqualTo(i(199));
+    assertThat(values.add(unsigned, 0, i(-199))).isEqualTo(i(0));
+    String u64 = values.createValue("val-add-delta-Q", "Q", u(-1L));
+    assertThat(values.add(u64, 0, i(-1))).isEqualTo(u(-2L));
+    assertThat(values.add(u64, 0, i(Long.MIN_VALUE))).isEqualTo(i(Long.MAX_VALUE - 1));
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("integerTypes")
   void addAndGetWhoseResultOverflowsFailsWithValueOutOfRangeAndChangesNothing(IntType type) {

@@ -306,6 +306,7 @@ class ValueLockConformanceTest {
     LockContext bLock = withTimeout ? ValueClient.timeout(8) : LockContext.getDefaultInstance();
 
     CompletableFuture<SetValueResponse> set = b.setAsync(name, 0, i(2), bLock);
+    values.awaitLockWaiters(name, 1);
     CompletableFuture<GetValueResponse> get = b.getAsync(name, 0, bLock);
     values.awaitLockWaiters(name, 2);
     assertThat(set).isNotDone();
