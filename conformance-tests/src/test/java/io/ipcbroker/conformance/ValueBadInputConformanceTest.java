@@ -16,6 +16,7 @@ import io.ipcbroker.v1.ReleaseValueLockRequest;
 import io.ipcbroker.v1.SetValueRequest;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -210,61 +211,50 @@ class ValueBadInputConformanceTest {
     Rpc.assertFails(Code.NOT_FOUND, "VALUE_NOT_FOUND", () -> values.describe(name));
   }
 
-  @Test
-  void callsWithoutTheirRequiredFieldsFailWithFieldRequiredAndChangeNothing() {
-    String name = values.createValue("vbad-required", "i", i(5));
-
-    Rpc.assertFails(
-        Code.INVALID_ARGUMENT,
-        "FIELD_REQUIRED",
-        () -> values.stub().setValue(SetValueRequest.newBuilder().setName(name).build()));
-    Rpc.assertFails(
-        Code.INVALID_ARGUMENT,
-        "FIELD_REQUIRED",
-        () -> values.stub().addAndGet(AddAndGetRequest.newBuilder().setName(name).build()));
-    Rpc.assertFails(
-        Code.INVALID_ARGUMENT,
-        "FIELD_REQUIRED",
-        () ->
-            values
-                .stub()
+  /** A call on an existing value without one of its required fields. */
+  enum MissingField {
+    SET_VALUE_VALUES((v, n) -> v.stub().setValue(SetValueRequest.newBuilder().setName(n).build())),
+    ADD_AND_GET_DELTA(
+        (v, n) -> v.stub().addAndGet(AddAndGetRequest.newBuilder().setName(n).build())),
+    COMPARE_AND_SET_EXPECTED(
+        (v, n) ->
+            v.stub()
                 .compareAndSet(
-                    CompareAndSetRequest.newBuilder().setName(name).setNewValue(i(6)).build()));
-    Rpc.assertFails(
-        Code.INVALID_ARGUMENT,
-        "FIELD_REQUIRED",
-        () ->
-            values
-                .stub()
+                    CompareAndSetRequest.newBuilder().setName(n).setNewValue(i(6)).build())),
+    COMPARE_AND_SET_NEW_VALUE(
+        (v, n) ->
+            v.stub()
                 .compareAndSet(
-                    CompareAndSetRequest.newBuilder().setName(name).setExpected(i(5)).build()));
-    Rpc.assertFails(
-        Code.INVALID_ARGUMENT,
-        "FIELD_REQUIRED",
-        () ->
-            values
-                .stub()
-                .acquireValueLock(AcquireValueLockRequest.newBuilder().setName(name).build()));
-    Rpc.assertFails(
-        Code.INVALID_ARGUMENT,
-        "FIELD_REQUIRED",
-        () ->
-            values
-                .stub()
+                    CompareAndSetRequest.newBuilder().setName(n).setExpected(i(5)).build())),
+    ACQUIRE_VALUE_LOCK_LOCK(
+        (v, n) ->
+            v.stub().acquireValueLock(AcquireValueLockRequest.newBuilder().setName(n).build())),
+    ACQUIRE_VALUE_LOCK_SESSION_ID(
+        (v, n) ->
+            v.stub()
                 .acquireValueLock(
                     AcquireValueLockRequest.newBuilder()
-                        .setName(name)
+                        .setName(n)
                         .setLock(LockContext.newBuilder().setOwner("t").setNowait(true))
-                        .build()));
-    Rpc.assertFails(
-        Code.INVALID_ARGUMENT,
-        "FIELD_REQUIRED",
-        () ->
-            values
-                .stub()
+                        .build())),
+    RELEASE_VALUE_LOCK_SESSION_ID(
+        (v, n) ->
+            v.stub()
                 .releaseValueLock(
-                    ReleaseValueLockRequest.newBuilder().setName(name).setOwner("t").build()));
+                    ReleaseValueLockRequest.newBuilder().setName(n).setOwner("t").build()));
 
+    final BiConsumer<ValueClient, String> call;
+
+    MissingField(BiConsumer<ValueClient, String> call) {
+      this.call = call;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(MissingField.class)
+  void callWithoutARequiredFieldFailsWithFieldRequiredAndChangesNothing(MissingField call) {
+    String name = values.createValue("vbad-required", "i", i(5));
+    Rpc.assertFails(Code.INVALID_ARGUMENT, "FIELD_REQUIRED", () -> call.call.accept(values, name));
     assertThat(values.get(name)).isEqualTo(i(5));
     assertThat(values.describe(name).getLocked()).isFalse();
   }

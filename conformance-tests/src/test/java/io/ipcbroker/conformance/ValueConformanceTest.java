@@ -358,14 +358,17 @@ class ValueConformanceTest {
 
     values.set(name, u(twoTo63.longValue()));
     assertThat(values.get(name)).isEqualTo(u(Long.MIN_VALUE));
-    assertThat(values.add(name, 0, i(-1))).isEqualTo(i(Long.MAX_VALUE));
-    assertThat(values.add(name, 0, i(1))).isEqualTo(u(Long.MIN_VALUE));
     values.set(name, u(-1L)); // 2^64 - 1
     assertThat(values.get(name)).isEqualTo(integer(ValueClient.U64_MAX));
 
     // uint_value carries any size: a small one is the same number, read back in int_value.
     values.set(name, u(5));
     assertThat(values.get(name)).isEqualTo(i(5));
+
+    // Adds cross 2^63 - 1 both ways.
+    values.set(name, u(Long.MIN_VALUE));
+    assertThat(values.add(name, 0, i(-1))).isEqualTo(i(Long.MAX_VALUE));
+    assertThat(values.add(name, 0, i(1))).isEqualTo(u(Long.MIN_VALUE));
   }
 
   @ParameterizedTest
@@ -516,14 +519,17 @@ class ValueConformanceTest {
     String name = values.createValue("val-add-over", type.typecode(), integer(type.max()));
     Rpc.assertFails(Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE", () -> values.add(name, 0, i(1)));
     assertThat(values.get(name)).isEqualTo(integer(type.max()));
-    assertThat(values.add(name, 0, i(-1))).isEqualTo(integer(type.max().subtract(BigInteger.ONE)));
 
     values.set(name, integer(type.min()));
     Rpc.assertFails(Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE", () -> values.add(name, 0, i(-1)));
     Rpc.assertFails(
         Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE", () -> values.add(name, 0, i(Long.MIN_VALUE)));
     assertThat(values.get(name)).isEqualTo(integer(type.min()));
+
+    // Back inside the range from either bound.
     assertThat(values.add(name, 0, i(1))).isEqualTo(integer(type.min().add(BigInteger.ONE)));
+    values.set(name, integer(type.max()));
+    assertThat(values.add(name, 0, i(-1))).isEqualTo(integer(type.max().subtract(BigInteger.ONE)));
   }
 
   @Test
