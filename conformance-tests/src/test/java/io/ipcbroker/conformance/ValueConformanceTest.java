@@ -441,8 +441,9 @@ class ValueConformanceTest {
     assertThat(values.get(name)).isEqualTo(c(0));
 
     values.set(name, c('z'));
-    Rpc.assertFails(Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE", () -> values.set(name, c('a', 'b')));
-    Rpc.assertFails(Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE", () -> values.set(name, c()));
+    // Exactly one byte, or Python's TypeError.
+    Rpc.assertFails(Code.INVALID_ARGUMENT, "TYPE_MISMATCH", () -> values.set(name, c('a', 'b')));
+    Rpc.assertFails(Code.INVALID_ARGUMENT, "TYPE_MISMATCH", () -> values.set(name, c()));
     assertThat(values.get(name)).isEqualTo(c('z'));
   }
 

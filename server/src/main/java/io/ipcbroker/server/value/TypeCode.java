@@ -58,6 +58,9 @@ public enum TypeCode {
    * @throws BrokerException {@code INVALID_FIELD_VALUE} for anything else
    */
   public static TypeCode of(String code) {
+    if (code.isEmpty()) {
+      throw BrokerException.of(Reason.FIELD_REQUIRED, "typecode is required", "field", "typecode");
+    }
     if (code.length() == 1) {
       for (TypeCode t : values()) {
         if (t.code == code.charAt(0)) {
@@ -131,6 +134,20 @@ public enum TypeCode {
       case FLOAT32, FLOAT64 -> new Scalar.Real(Double.longBitsToDouble(bits));
       case CHAR -> new Scalar.Bytes(new byte[] {(byte) bits});
     };
+  }
+
+  /**
+   * Checks that {@code delta} is of a kind that can be added to this type (any range).
+   *
+   * @throws BrokerException {@code TYPE_MISMATCH} for {@code c} or bytes
+   */
+  void checkDelta(Scalar delta) {
+    if (kind == Kind.CHAR || delta instanceof Scalar.Bytes) {
+      throw mismatch(delta);
+    }
+    if ((kind == Kind.SIGNED || kind == Kind.UNSIGNED) && delta instanceof Scalar.Real) {
+      throw mismatch(delta);
+    }
   }
 
   /**

@@ -164,7 +164,7 @@ public final class ValueRegistry {
    */
   SharedArray get(String name) {
     checkNotShutdown();
-    Names.checkRequired("name", name);
+    Names.checkName("name", name);
     SharedArray a = values.get(name);
     if (a == null) {
       throw notFound(name);
@@ -230,7 +230,7 @@ public final class ValueRegistry {
     SharedArray a = get(name);
     checkSpan(a, index, 1);
     required("delta", delta);
-    a.type.add(a.type.zero(), delta); // the delta's kind, checked before any wait
+    a.type.checkDelta(delta); // its kind, before any wait; the sum is checked when it is made
     return a.access(
         caller,
         wait,
@@ -328,7 +328,7 @@ public final class ValueRegistry {
   /** Deletes {@code name}; its parked calls fail {@code OBJECT_DELETED}. */
   public boolean delete(String name, boolean allowMissing) {
     checkNotShutdown();
-    Names.checkRequired("name", name);
+    Names.checkName("name", name);
     SharedArray a;
     synchronized (creates) {
       a = values.remove(name);
