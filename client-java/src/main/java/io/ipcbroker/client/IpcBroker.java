@@ -97,6 +97,9 @@ public final class IpcBroker implements AutoCloseable {
   private final ValueServiceGrpc.ValueServiceBlockingStub valueBlockingStub;
   private final PipeServiceGrpc.PipeServiceStub pipeAsyncStub;
   private final PipeServiceGrpc.PipeServiceBlockingStub pipeBlockingStub;
+  // One connection per pipe end: the broker sees one reader per end and session, so two
+  // connections of this client to one end would take each other's deliveries.
+  private final Map<String, PipeConnection<?>> connections = new ConcurrentHashMap<>();
   // One lock handle per value name, shared by this client's handles of that name, so that each
   // sees the hold counts that the others' acquires set.
   private final Map<String, LockHandle> valueLocks = new ConcurrentHashMap<>();
@@ -469,8 +472,8 @@ public final class IpcBroker implements AutoCloseable {
     return new IpcPipe<>(
         p.getName(),
         p.getDuplex(),
-        new PipeConnection<>(this, p.getEndA(), codec),
-        new PipeConnection<>(this, p.getEndB(), codec));
+        endConnection(p.getEndA(), codec),
+        endConnection(p.getEndB(), codec));
   }
 
   /**
@@ -490,7 +493,27 @@ public final class IpcBroker implements AutoCloseable {
         stub ->
             stub.claimPipeEnd(
                 ClaimPipeEndRequest.newBuilder().setEnd(end).setSessionId(sessionId()).build()));
-    return new PipeConnection<>(this, end, codec);
+    return endConnection(end, codec);
+  }
+
+  @SuppressWarnings("unchecked") // an end keeps the codec it was first opened with
+  private <T> IpcConnection<T> endConnection(String end, Codec<T> codec) {
+    PipeConnection<?> c =
+        connections.compute(
+            end,
+            (e, existing) ->
+                existing != null && !existing.closed()
+                    ? existing
+                    : new PipeConnection<>(this, e, codec));
+    if (!c.codec().equals(codec)) {
+      throw new IllegalStateException(
+          "pipe end " + end + " is open in this client with another codec");
+    }
+    return (IpcConnection<T>) c;
+  }
+
+  void forgetConnection(PipeConnection<?> c) {
+    connections.remove(c.end(), c);
   }
 
   LockHandle valueLock(String name) {

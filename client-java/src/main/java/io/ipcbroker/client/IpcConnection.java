@@ -15,8 +15,10 @@ import java.util.Optional;
  *
  * <p>Failures are {@link IpcBrokerException}s: {@code PIPE_EOF} (code {@code OUT_OF_RANGE},
  * Python's {@code EOFError}) once the peer closed and everything it sent was received, {@code
- * PIPE_CLOSED} for a send to a closed peer or any call on a closed end, {@code
- * PIPE_WRONG_DIRECTION} for the wrong end of a simplex pipe.
+ * PIPE_CLOSED} for a send to a closed peer or a call on an end closed elsewhere, {@code
+ * PIPE_WRONG_DIRECTION} for the wrong end of a simplex pipe. A connection that this client closed
+ * throws {@link IllegalStateException}. A client holds one connection per end: opening an end again
+ * returns the same connection.
  *
  * @param <T> the message type, as its codec encodes it
  */

@@ -22,8 +22,10 @@ final class PipeConnection<T> implements IpcConnection<T> {
   // One reader at a time; held across a receive, so that the acknowledgement it carries and the
   // delivery it gets are this connection's bookkeeping alone.
   private final ReentrantLock reading = new ReentrantLock();
-  private String lastDelivery = ""; // guarded by reading: received, handed over, not yet acked
+  private volatile String lastDelivery = ""; // written under reading: handed over, not acked
   private volatile boolean closed;
+
+  // lastDelivery is read without the lock by close(), which then discards the end.
 
   PipeConnection(IpcBroker broker, String end, Codec<T> codec) {
     this.broker = broker;
@@ -34,6 +36,10 @@ final class PipeConnection<T> implements IpcConnection<T> {
   @Override
   public String end() {
     return end;
+  }
+
+  Codec<T> codec() {
+    return codec;
   }
 
   @Override
@@ -160,14 +166,17 @@ final class PipeConnection<T> implements IpcConnection<T> {
       } else {
         request.setTimeoutSeconds(Timeouts.seconds(timeout));
       }
-      return broker
-          .park(
-              broker.pipeAsyncStub(),
-              PipeServiceGrpc.PipeServiceStub::pollPipe,
-              request.build(),
-              timeout.isNegative() ? Duration.ZERO : timeout,
-              r -> r.getReady())
-          .await("a poll");
+      boolean ready =
+          broker
+              .park(
+                  broker.pipeAsyncStub(),
+                  PipeServiceGrpc.PipeServiceStub::pollPipe,
+                  request.build(),
+                  timeout.isNegative() ? Duration.ZERO : timeout,
+                  r -> r.getReady())
+              .await("a poll");
+      lastDelivery = ""; // the poll carried the acknowledgement
+      return ready;
     } finally {
       reading.unlock();
     }
@@ -186,20 +195,21 @@ final class PipeConnection<T> implements IpcConnection<T> {
     if (closed) {
       return;
     }
-    reading.lock();
+    closed = true;
+    // Not under the reading lock: a receive parked there ends when the broker closes the end
+    // (it fails PIPE_CLOSED), and what it would acknowledge is discarded with the end anyway.
+    String ack = lastDelivery;
     try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      String ack = lastDelivery;
-      lastDelivery = "";
       broker.callPipes(
           stub ->
               stub.closePipeEnd(
                   ClosePipeEndRequest.newBuilder().setEnd(end).setAckDeliveryId(ack).build()));
+    } catch (IpcBrokerException e) {
+      if (!"PIPE_NOT_FOUND".equals(e.reason())) {
+        throw e; // gone already means closed: both ends closed, or the pipe was deleted
+      }
     } finally {
-      reading.unlock();
+      broker.forgetConnection(this);
     }
   }
 

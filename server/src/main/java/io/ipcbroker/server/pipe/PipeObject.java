@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.ToLongFunction;
 
 /**
@@ -36,6 +37,9 @@ final class PipeObject<T> {
   private final End endA = new End('a');
   private final End endB = new End('b');
   private long deliveries; // guarded by this
+  // Makes delivery ids unique across pipes that reuse a name, so that a stale acknowledgement from
+  // a deleted pipe's reader can never commit a delivery of its successor.
+  private final String incarnation = Long.toHexString(ThreadLocalRandom.current().nextLong());
 
   PipeObject(
       String name,
@@ -63,6 +67,7 @@ final class PipeObject<T> {
     final char id;
     boolean closed;
     Runnable ownerUnbind = NOTHING;
+    Object ownerToken; // which claim owns the end; a replaced owner's session end is ignored
     final ArrayDeque<Msg<T>> buffer = new ArrayDeque<>();
     Outstanding<T> outstanding;
     final List<Waiter> readers = new ArrayList<>(); // parked receives and polls at this end
@@ -166,6 +171,7 @@ final class PipeObject<T> {
       }
       ackLocked(e, ackId, out);
       RecvWaiter w = new RecvWaiter(e, reader(reader), maxBytes, sizer, reply);
+      supersedeLocked(e, w.reader, out);
       Runnable answer = wait.isExpired() ? null : tryRecvLocked(w);
       if (answer != null) {
         out.add(answer);
@@ -228,11 +234,23 @@ final class PipeObject<T> {
     synchronized (this) {
       End e = end(at);
       checkNotClosed(e);
-      Runnable unbind = binder.bind(sessionId, () -> close(at, ""));
+      Object token = new Object();
+      Runnable unbind = binder.bind(sessionId, () -> closeIfOwnedBy(at, token));
       out.add(e.ownerUnbind);
       e.ownerUnbind = unbind;
+      e.ownerToken = token;
     }
     out.forEach(Runnable::run);
+  }
+
+  // A session that owned the end ended; if the end was claimed by another since, it stays open.
+  private void closeIfOwnedBy(char at, Object token) {
+    synchronized (this) {
+      if (end(at).ownerToken != token) {
+        return;
+      }
+    }
+    close(at, "");
   }
 
   /** Closes end {@code at} after acknowledging {@code ackId}; harmless when it is closed. */
@@ -240,10 +258,7 @@ final class PipeObject<T> {
     closeWith(at, ackId, null);
   }
 
-  /**
-   * Closes both ends; parked calls fail with {@code e} (shutdown) or, when it is null, as calls on
-   * a closed end do.
-   */
+  /** Closes both ends; their parked calls fail with {@code e} (deleted, shutdown). */
   void closeAll(BrokerException e) {
     closeWith('a', "", e);
     closeWith('b', "", e);
@@ -255,37 +270,42 @@ final class PipeObject<T> {
       End e = end(at);
       if (e.closed) {
         failParkedLocked(e, failure, out); // shutdown of an already closed end: nothing parks
-        return;
-      }
-      ackLocked(e, ackId, out);
-      e.closed = true;
-      out.add(e.ownerUnbind);
-      e.ownerUnbind = NOTHING;
-      // Nobody will read what was sent to this end.
-      if (e.outstanding != null) {
-        out.add(e.outstanding.unbind());
-        e.outstanding = null;
-      }
-      e.buffer.clear();
-      failParkedLocked(e, failure, out);
-      End p = peer(e);
-      // The peer's sends toward this end can never be read.
-      BrokerException peerFailure = failure != null ? failure : closed(p);
-      for (SendWaiter w : p.senders) {
-        w.timeout.cancel();
-        out.add(() -> w.reply.fail(peerFailure));
-      }
-      p.senders.clear();
-      if (failure != null) {
-        failParkedLocked(p, failure, out);
       } else {
-        serveReadersLocked(p, out); // EOF once drained; polls become ready
-      }
-      if (p.closed) {
-        out.add(onBothClosed);
+        closeOpenLocked(e, ackId, failure, out);
       }
     }
     out.forEach(Runnable::run);
+  }
+
+  private void closeOpenLocked(End e, String ackId, BrokerException failure, List<Runnable> out) {
+    e.closed = true; // first: the acknowledgement then moves no parked send into the buffer
+    ackLocked(e, ackId, out);
+    out.add(e.ownerUnbind);
+    e.ownerUnbind = NOTHING;
+    e.ownerToken = null;
+    // Nobody will read what was sent to this end.
+    if (e.outstanding != null) {
+      out.add(e.outstanding.unbind());
+      e.outstanding = null;
+    }
+    e.buffer.clear();
+    failParkedLocked(e, failure, out);
+    End p = peer(e);
+    // The peer's sends toward this end can never be read.
+    BrokerException peerFailure = failure != null ? failure : closed(p);
+    for (SendWaiter w : p.senders) {
+      w.timeout.cancel();
+      out.add(() -> w.reply.fail(peerFailure));
+    }
+    p.senders.clear();
+    if (failure != null) {
+      failParkedLocked(p, failure, out);
+    } else {
+      serveReadersLocked(p, out); // EOF once drained; polls become ready
+    }
+    if (p.closed) {
+      out.add(onBothClosed);
+    }
   }
 
   private void failParkedLocked(End e, BrokerException failure, List<Runnable> out) {
@@ -308,6 +328,23 @@ final class PipeObject<T> {
     return sessionId == null ? ANONYMOUS : sessionId;
   }
 
+  /**
+   * Answers the receives that {@code reader} left parked at {@code e} with nothing: an end has one
+   * reader at a time, and its newest receive is the one that waits. Without this, an older receive
+   * would wait while the outstanding delivery is the reader's, and later get it a second time.
+   */
+  private void supersedeLocked(End e, String reader, List<Runnable> out) {
+    Iterator<Waiter> it = e.readers.iterator();
+    while (it.hasNext()) {
+      Waiter w = it.next();
+      if (w instanceof RecvWaiter r && r.reader.equals(reader)) {
+        it.remove();
+        r.timeout.cancel();
+        out.add(() -> r.reply.ok(null));
+      }
+    }
+  }
+
   /** Commits the outstanding delivery of {@code e} if {@code ackId} names it. */
   private boolean ackLocked(End e, String ackId, List<Runnable> out) {
     if (ackId.isEmpty() || e.outstanding == null || !e.outstanding.id().equals(ackId)) {
@@ -315,8 +352,10 @@ final class PipeObject<T> {
     }
     out.add(e.outstanding.unbind());
     e.outstanding = null;
-    serveSendersLocked(e, out);
-    serveReadersLocked(e, out);
+    if (!e.closed) {
+      serveSendersLocked(e, out);
+      serveReadersLocked(e, out);
+    }
     return true;
   }
 
@@ -386,11 +425,21 @@ final class PipeObject<T> {
       if (tooLong != null) {
         return () -> w.reply.fail(tooLong); // the message stays for a receive with room for it
       }
-      String id = name + ":" + e.id + ":" + (++deliveries);
-      Runnable unbind = NOTHING;
-      if (!w.reader.equals(ANONYMOUS)) {
+      String id = name + ":" + incarnation + ":" + e.id + ":" + (++deliveries);
+      if (w.reader.equals(ANONYMOUS)) {
+        // Without a session nothing can give an unacknowledged delivery back: best-effort, as the
+        // queue's unary GetItem, so that an abandoned anonymous call never blocks the end.
+        e.buffer.poll();
+        return () -> w.reply.ok(new PipeCalls.Received<>(m.value(), id, m.delivered()));
+      }
+      Runnable unbind;
+      try {
         // Bound before the message is taken: a dead reader's session takes nothing.
         unbind = binder.bind(w.reader, () -> readerGone(e.id, id));
+      } catch (BrokerException ended) {
+        // The reader's session ended (its TTL passed before the sweeper saw it): this receive
+        // fails, and the message stays for the next reader. Never thrown out of a serve loop.
+        return () -> w.reply.fail(ended);
       }
       e.buffer.poll();
       e.outstanding = new Outstanding<>(m, id, w.reader, unbind);

@@ -55,6 +55,16 @@ public final class PipeRegistry<T> {
       name = "pipe-" + generated.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
     }
     Names.checkName("name", name);
+    if (name.endsWith(".a") || name.endsWith(".b")) {
+      // It would read as the end of another pipe.
+      throw BrokerException.of(
+          Reason.INVALID_NAME,
+          "a pipe's name must not end with .a or .b",
+          "field",
+          "name",
+          "value",
+          Names.abbreviate(name));
+    }
     if (name.length() > Names.MAX_NAME_LENGTH - 2) {
       throw BrokerException.of(
           Reason.INVALID_NAME,
@@ -77,9 +87,12 @@ public final class PipeRegistry<T> {
           capacity);
     }
     String pipeName = name;
+    @SuppressWarnings("unchecked")
+    PipeObject<T>[] holder = new PipeObject[1];
     PipeObject<T> pipe =
         new PipeObject<>(
-            pipeName, duplex, capacity, timer, this::bind, () -> pipes.remove(pipeName));
+            pipeName, duplex, capacity, timer, this::bind, () -> pipes.remove(pipeName, holder[0]));
+    holder[0] = pipe;
     if (pipes.putIfAbsent(pipeName, pipe) != null) {
       throw BrokerException.of(
           Reason.PIPE_ALREADY_EXISTS, "pipe " + pipeName + " exists", "pipe", pipeName);
@@ -98,6 +111,7 @@ public final class PipeRegistry<T> {
 
   /** Describes the pipe named {@code name} (or whose end it names). */
   public PipeInfo get(String name) {
+    checkNotShutdown();
     Names.checkRequired("name", name);
     PipeObject<T> p = pipes.get(name);
     if (p == null) {
@@ -170,7 +184,7 @@ public final class PipeRegistry<T> {
       }
       throw notFound(name);
     }
-    p.closeAll(null);
+    p.closeAll(BrokerException.of(Reason.OBJECT_DELETED, name + " was deleted", "name", name));
     pipes.remove(name, p);
     return true;
   }

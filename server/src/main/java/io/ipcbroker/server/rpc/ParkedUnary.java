@@ -42,8 +42,13 @@ public final class ParkedUnary {
 
   /** Where the core answers a parked wait; each is called at most once, from any thread. */
   public interface Answer<R> {
-    /** Sends the response and ends the call. */
-    void answer(R response);
+    /**
+     * Sends the response and ends the call.
+     *
+     * @return false if the call had already ended (the client cancelled or went away), so that the
+     *     caller can take back what the answer granted
+     */
+    boolean answer(R response);
 
     /** Ends the call with {@code e}'s status. */
     void fail(BrokerException e);
@@ -83,10 +88,11 @@ public final class ParkedUnary {
               wait,
               new Answer<R>() {
                 @Override
-                public void answer(R response) {
+                public boolean answer(R response) {
                   binding.detach();
-                  sender.send(response);
+                  boolean sent = sender.send(response);
                   sender.complete();
+                  return sent;
                 }
 
                 @Override

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.value;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
@@ -146,8 +147,9 @@ final class SharedArray {
         throw BrokerException.of(
             Reason.LOCK_NOT_OWNED,
             "the lock of " + name + " is not held by this session and owner",
+            // The holder's owner id only: its session id would let the caller act as that session.
             "holder",
-            holder == null ? "" : holder.toString());
+            holder == null ? "" : Names.abbreviate(holder.owner()));
       }
       left = --count;
       if (left == 0) {

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.value;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.Reason;
 import java.math.BigInteger;
 
@@ -74,7 +75,7 @@ public enum TypeCode {
         "field",
         "typecode",
         "value",
-        code);
+        Names.abbreviate(code));
   }
 
   /** Whether elements are numbers that can be added to. */
@@ -105,6 +106,15 @@ public enum TypeCode {
         throw mismatch(s);
       }
       case FLOAT32, FLOAT64 -> {
+        if (kind == Kind.FLOAT32 && !(s instanceof Scalar.Real)) {
+          // An integer goes to float32 in one rounding, not two through a double.
+          if (s instanceof Scalar.Int i) {
+            return Double.doubleToRawLongBits((float) i.value());
+          }
+          if (s instanceof Scalar.UInt u) {
+            return Double.doubleToRawLongBits(unsigned(u.bits()).floatValue());
+          }
+        }
         double d;
         if (s instanceof Scalar.Real r) {
           d = r.value();

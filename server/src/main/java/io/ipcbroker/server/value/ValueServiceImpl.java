@@ -2,6 +2,9 @@ package io.ipcbroker.server.value;
 
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.rpc.ParkedUnary;
 import io.ipcbroker.server.rpc.Rpcs;
 import io.ipcbroker.server.session.SessionRegistry;
@@ -29,6 +32,7 @@ import io.ipcbroker.v1.SetValueResponse;
 import io.ipcbroker.v1.ValueServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** Serves {@code ipcbroker.v1.ValueService}: translation to {@link ValueRegistry} only. */
@@ -198,7 +202,18 @@ public final class ValueServiceImpl extends ValueServiceGrpc.ValueServiceImplBas
         request.getLock(),
         (wait, reply) -> values.acquire(request.getName(), owner(request.getLock()), wait, reply),
         (Integer count) ->
-            AcquireValueLockResponse.newBuilder().setAcquired(count > 0).setCount(count).build());
+            AcquireValueLockResponse.newBuilder().setAcquired(count > 0).setCount(count).build(),
+        (Integer count) -> {
+          // The grant crossed the client's cancel: nobody will release this level, so give it
+          // back now. (An answer written but never read stays held until the session ends.)
+          if (count > 0) {
+            try {
+              values.release(request.getName(), owner(request.getLock()));
+            } catch (BrokerException e) {
+              // Deleted or released meanwhile: nothing is held any more.
+            }
+          }
+        });
   }
 
   @Override
@@ -210,19 +225,29 @@ public final class ValueServiceImpl extends ValueServiceGrpc.ValueServiceImplBas
             ReleaseValueLockResponse.newBuilder()
                 .setCount(
                     values.release(
-                        request.getName(), new Owner(request.getSessionId(), request.getOwner())))
+                        request.getName(),
+                        new Owner(request.getSessionId(), owner(request.getOwner()))))
                 .build());
   }
 
   /** A core call that answers through a reply and may park. */
   private interface Call<R> {
-    ValueRegistry.Handle start(io.ipcbroker.server.core.Wait wait, ValueRegistry.Reply<R> reply);
+    ValueRegistry.Handle start(Wait wait, ValueRegistry.Reply<R> reply);
   }
 
   // Every read, write and acquire may wait for the lock: the timeout rule, the session binding and
   // the cancel wiring of parked calls apply to all of them.
   private <R, T> void serve(
       StreamObserver<T> observer, LockContext lock, Call<R> call, Function<R, T> toProto) {
+    serve(observer, lock, call, toProto, unsent -> {});
+  }
+
+  private <R, T> void serve(
+      StreamObserver<T> observer,
+      LockContext lock,
+      Call<R> call,
+      Function<R, T> toProto,
+      Consumer<R> onUnsent) {
     ParkedUnary.serve(
         observer,
         sessions,
@@ -237,7 +262,9 @@ public final class ValueServiceImpl extends ValueServiceGrpc.ValueServiceImplBas
                   new ValueRegistry.Reply<R>() {
                     @Override
                     public void ok(R result) {
-                      answer.answer(toProto.apply(result));
+                      if (!answer.answer(toProto.apply(result))) {
+                        onUnsent.accept(result);
+                      }
                     }
 
                     @Override
@@ -250,6 +277,22 @@ public final class ValueServiceImpl extends ValueServiceGrpc.ValueServiceImplBas
   }
 
   private static Owner owner(LockContext lock) {
-    return lock.getSessionId().isEmpty() ? null : new Owner(lock.getSessionId(), lock.getOwner());
+    return lock.getSessionId().isEmpty()
+        ? null
+        : new Owner(lock.getSessionId(), owner(lock.getOwner()));
+  }
+
+  // Owner ids come back in error metadata; a bounded length keeps every answer a clean status.
+  private static String owner(String owner) {
+    if (owner.length() > Names.MAX_NAME_LENGTH) {
+      throw BrokerException.of(
+          Reason.INVALID_FIELD_VALUE,
+          "owner must be at most " + Names.MAX_NAME_LENGTH + " characters",
+          "field",
+          "owner",
+          "value",
+          Names.abbreviate(owner));
+    }
+    return owner;
   }
 }

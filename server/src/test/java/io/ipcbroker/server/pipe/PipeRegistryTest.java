@@ -105,21 +105,22 @@ class PipeRegistryTest {
 
   @Test
   void aReceiveThatDoesNotAcknowledgeGetsTheSameMessageAgain() {
+    String r = sessions.create(0, "reader").id();
     pipes.create("again", true, 0, "");
     send("again.a", "m1", Wait.NO_WAIT);
     send("again.a", "m2", Wait.NO_WAIT);
-    PipeCalls.Received<String> d1 = recv("again.b", null, "", Wait.NO_WAIT);
-    PipeCalls.Received<String> d1again = recv("again.b", null, "", Wait.NO_WAIT);
+    PipeCalls.Received<String> d1 = recv("again.b", r, "", Wait.NO_WAIT);
+    PipeCalls.Received<String> d1again = recv("again.b", r, "", Wait.NO_WAIT);
     assertThat(d1again.message()).isEqualTo("m1");
     assertThat(d1again.deliveryId()).isEqualTo(d1.deliveryId());
     assertThat(d1again.redelivered()).isTrue();
-    PipeCalls.Received<String> d2 = recv("again.b", null, d1.deliveryId(), Wait.NO_WAIT);
+    PipeCalls.Received<String> d2 = recv("again.b", r, d1.deliveryId(), Wait.NO_WAIT);
     assertThat(d2.message()).isEqualTo("m2");
     assertThat(d2.redelivered()).isFalse();
     // An acknowledgement of something no longer outstanding is ignored.
     assertThat(pipes.ack("again.b", d1.deliveryId())).isFalse();
     assertThat(pipes.ack("again.b", d2.deliveryId())).isTrue();
-    assertThat(recv("again.b", null, "", Wait.NO_WAIT)).isNull();
+    assertThat(recv("again.b", r, "", Wait.NO_WAIT)).isNull();
   }
 
   @Test
@@ -174,14 +175,15 @@ class PipeRegistryTest {
 
   @Test
   void aFullDirectionHoldsSendsUntilTheReaderAcknowledges() {
+    String r = sessions.create(0, "reader").id();
     pipes.create("full", true, 1, "");
     assertThat(send("full.a", "1", Wait.NO_WAIT)).isTrue();
     assertThat(send("full.a", "2", Wait.NO_WAIT)).isFalse();
     CompletableFuture<Boolean> parked = new CompletableFuture<>();
     pipes.send("full.a", "2", Wait.FOREVER, into(parked));
-    PipeCalls.Received<String> d1 = recv("full.b", null, "", Wait.NO_WAIT);
+    PipeCalls.Received<String> d1 = recv("full.b", r, "", Wait.NO_WAIT);
     assertThat(parked).isNotDone(); // the outstanding delivery still takes the room
-    assertThat(recv("full.b", null, d1.deliveryId(), Wait.NO_WAIT).message()).isEqualTo("2");
+    assertThat(recv("full.b", r, d1.deliveryId(), Wait.NO_WAIT).message()).isEqualTo("2");
     assertThat(result(parked)).isTrue();
   }
 
@@ -203,6 +205,40 @@ class PipeRegistryTest {
     assertThat(result(eof)).isTrue();
   }
 
+  @Test
+  void aNewerReceiveOfTheSameReaderSupersedesAnOlderParkedOne() {
+    String r = sessions.create(0, "reader").id();
+    pipes.create("twice", true, 0, "");
+    CompletableFuture<PipeCalls.Received<String>> older = new CompletableFuture<>();
+    pipes.recv("twice.b", r, "", 0, Wait.FOREVER, into(older));
+    CompletableFuture<PipeCalls.Received<String>> newer = new CompletableFuture<>();
+    pipes.recv("twice.b", r, "", 0, Wait.FOREVER, into(newer));
+    assertThat(result(older)).isNull(); // answered empty: one reader, one waiting receive
+    send("twice.a", "m", Wait.NO_WAIT);
+    assertThat(result(newer).message()).isEqualTo("m");
+  }
+
+  @Test
+  void anEndClaimedByAnotherSessionStaysOpenWhenTheFormerOwnerEnds() {
+    Session first = sessions.create(0, "first");
+    Session second = sessions.create(0, "second");
+    pipes.create("moved", true, 0, first.id());
+    pipes.claim("moved.b", second.id());
+    sessions.delete(first.id()); // closes moved.a, which it still owns
+    assertReason(() -> send("moved.a", "x", Wait.NO_WAIT), Reason.PIPE_CLOSED);
+    assertThat(pipes.get("moved").bClosed()).isFalse();
+  }
+
+  @Test
+  void deletingFailsParkedCallsAndNamesThatReadAsEndsAreRefused() {
+    pipes.create("del", true, 0, "");
+    CompletableFuture<PipeCalls.Received<String>> parked = new CompletableFuture<>();
+    pipes.recv("del.a", null, "", 0, Wait.FOREVER, into(parked));
+    assertThat(pipes.delete("del", false)).isTrue();
+    assertReason(() -> result(parked), Reason.OBJECT_DELETED);
+    assertReason(() -> pipes.create("x.a", true, 0, ""), Reason.INVALID_NAME);
+  }
+
   /**
    * A reader receives with tiny timeouts while a writer sends; every answer that timed out empty is
    * followed by a receive that acknowledges only what it saw. Nothing is lost or doubled.
@@ -211,6 +247,7 @@ class PipeRegistryTest {
   void receivesRacingTimeoutsLoseAndDoubleNothing() throws Exception {
     int total = 20_000;
     pipes.create("race", true, 64, "");
+    String reader = sessions.create(0, "reader").id();
     AtomicBoolean stop = new AtomicBoolean();
     Thread writer =
         new Thread(
@@ -229,7 +266,7 @@ class PipeRegistryTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
     while (got.size() < total && System.nanoTime() < deadline) {
       long nanos = ThreadLocalRandom.current().nextLong(1, 200_000);
-      PipeCalls.Received<String> r = recv("race.b", null, ack, Wait.ofNanos(nanos));
+      PipeCalls.Received<String> r = recv("race.b", reader, ack, Wait.ofNanos(nanos));
       if (r == null) {
         continue; // timed out empty: the acknowledgement was applied, nothing taken
       }
