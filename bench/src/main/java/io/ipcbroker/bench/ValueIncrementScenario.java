@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.ipcbroker.v1.AddAndGetRequest;
 import io.ipcbroker.v1.CreateValueRequest;
 import io.ipcbroker.v1.DeleteValueRequest;
+import io.ipcbroker.v1.DescribeValueRequest;
 import io.ipcbroker.v1.GetValueRequest;
 import io.ipcbroker.v1.Scalar;
 import io.ipcbroker.v1.ValueServiceGrpc;
@@ -75,8 +76,26 @@ final class ValueIncrementScenario implements Bench.Scenario {
     } finally {
       a.deleteValue(DeleteValueRequest.newBuilder().setName(name).setAllowMissing(true).build());
     }
+    // The floor of any unary call from one client on this machine: a read that changes nothing.
+    ValueServiceGrpc.ValueServiceBlockingStub floor = ValueServiceGrpc.newBlockingStub(first);
+    String probe = "bench-floor-" + System.nanoTime();
+    floor.createValue(CreateValueRequest.newBuilder().setName(probe).setTypecode("q").build());
+    double[] unary;
+    try {
+      unary =
+          Bench.measure(
+              plan,
+              () ->
+                  floor
+                      .withDeadlineAfter(30, TimeUnit.SECONDS)
+                      .describeValue(DescribeValueRequest.newBuilder().setName(probe).build()));
+    } finally {
+      floor.deleteValue(DeleteValueRequest.newBuilder().setName(probe).build());
+    }
     return List.of(
         new Bench.Row(
-            NAME, "ipcbroker AddAndGet, 2 clients at once", "us/increment", batches, false));
+            NAME, "ipcbroker AddAndGet, 2 clients at once", "us/increment", batches, false),
+        new Bench.Row(
+            NAME, "one unary DescribeValue round trip, 1 client", "us/call", unary, true));
   }
 }
