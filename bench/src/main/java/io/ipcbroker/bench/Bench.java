@@ -23,9 +23,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bench {
   /** How much to measure. */
-  record Plan(int warmup, int batches, int batchSize) {}
+  record Plan(int warmup, int batches, int batchSize) {
+    /** This plan with at most {@code warmup} warm-up ops and {@code batchSize} ops per batch. */
+    Plan atMost(int warmup, int batchSize) {
+      return new Plan(Math.min(this.warmup, warmup), batches, Math.min(this.batchSize, batchSize));
+    }
+  }
 
-  static final Plan FULL = new Plan(100, 5, 200);
+  // Calls warm the JIT of two JVMs (client and broker) for thousands of iterations: a shorter
+  // warm-up measured pipe round trips three times slower than they are.
+  static final Plan FULL = new Plan(5000, 5, 1000);
   static final Plan SHORT = new Plan(10, 3, 20);
 
   private Bench() {}
@@ -157,7 +164,7 @@ public final class Bench {
     System.out.printf(
         Locale.ROOT,
         "ipcbroker bench: broker at %s, %d cores, Java %s; %d warm-up ops, %d batches of %d"
-            + " ops%n%n",
+            + " ops (process spawns: at most 100 and 200)%n%n",
         target,
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"),
