@@ -150,6 +150,32 @@ final class PipeObject<T> {
   }
 
   /**
+   * Takes back {@code message} (this very object) sent from end {@code from}, if no reader took it
+   * yet: its sender was never told that it was sent (the call ended first), and would send it
+   * again.
+   *
+   * @return whether it was taken back
+   */
+  boolean unsend(char from, T message) {
+    List<Runnable> out = new ArrayList<>();
+    boolean removed = false;
+    synchronized (this) {
+      End to = peer(end(from));
+      Iterator<Msg<T>> it = to.buffer.iterator();
+      while (it.hasNext()) {
+        if (it.next().value() == message) {
+          it.remove();
+          removed = true;
+          serveSendersLocked(to, out); // room for a parked send
+          break;
+        }
+      }
+    }
+    out.forEach(Runnable::run);
+    return removed;
+  }
+
+  /**
    * Receives at end {@code at}, after acknowledging {@code ackId}; the reply is null when the wait
    * ended without a message.
    */

@@ -133,6 +133,19 @@ public final class PipeRegistry<T> {
     return ref.pipe.send(ref.id, message, wait, reply);
   }
 
+  /**
+   * Takes back {@code message} sent from {@code end} if it is still buffered (its sender was never
+   * told it was sent); false if a reader took it, or the pipe or end is gone.
+   */
+  public boolean unsend(String end, T message) {
+    try {
+      EndRef<T> ref = find(end);
+      return ref.pipe.unsend(ref.id, message);
+    } catch (BrokerException e) {
+      return false;
+    }
+  }
+
   /** Receives at {@code end}. */
   public PipeCalls.Handle recv(
       String end,

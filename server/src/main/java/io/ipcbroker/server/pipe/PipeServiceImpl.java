@@ -29,6 +29,7 @@ import io.ipcbroker.v1.RecvPipeResponse;
 import io.ipcbroker.v1.SendPipeRequest;
 import io.ipcbroker.v1.SendPipeResponse;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** Serves {@code ipcbroker.v1.PipeService}: translation to {@link PipeRegistry} only. */
@@ -94,7 +95,14 @@ public final class PipeServiceImpl extends PipeServiceGrpc.PipeServiceImplBase {
           Payloads.check(request.getPayload(), maxItemBytes);
           return pipes.send(request.getEnd(), request.getPayload(), wait, reply);
         },
-        (Boolean sent) -> SendPipeResponse.newBuilder().setSent(sent).build());
+        (Boolean sent) -> SendPipeResponse.newBuilder().setSent(sent).build(),
+        (Boolean sent) -> {
+          // The client never learns that this send happened and may send it again: take the
+          // message back while no reader has it (after that, the send stands: at least once).
+          if (sent) {
+            pipes.unsend(request.getEnd(), request.getPayload());
+          }
+        });
   }
 
   @Override
@@ -179,6 +187,18 @@ public final class PipeServiceImpl extends PipeServiceGrpc.PipeServiceImplBase {
       double timeoutSeconds,
       BiFunction<Wait, PipeCalls.Reply<R>, PipeCalls.Handle> call,
       Function<R, T> toProto) {
+    serve(observer, sessionId, nowait, hasTimeout, timeoutSeconds, call, toProto, unsent -> {});
+  }
+
+  private <R, T> void serve(
+      StreamObserver<T> observer,
+      String sessionId,
+      boolean nowait,
+      boolean hasTimeout,
+      double timeoutSeconds,
+      BiFunction<Wait, PipeCalls.Reply<R>, PipeCalls.Handle> call,
+      Function<R, T> toProto,
+      Consumer<R> onUnsent) {
     ParkedUnary.serve(
         observer,
         sessions,
@@ -193,7 +213,9 @@ public final class PipeServiceImpl extends PipeServiceGrpc.PipeServiceImplBase {
                   new PipeCalls.Reply<R>() {
                     @Override
                     public void ok(R result) {
-                      answer.answer(toProto.apply(result));
+                      if (!answer.answer(toProto.apply(result))) {
+                        onUnsent.accept(result);
+                      }
                     }
 
                     @Override

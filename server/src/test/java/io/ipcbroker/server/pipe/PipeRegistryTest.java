@@ -239,6 +239,19 @@ class PipeRegistryTest {
     assertReason(() -> pipes.create("x.a", true, 0, ""), Reason.INVALID_NAME);
   }
 
+  @Test
+  void aSendWhoseAnswerWasNotWrittenIsTakenBackWhileNoReaderHasIt() {
+    pipes.create("undo", true, 1, "");
+    String first = new String("first"); // identity matters: the very message is taken back
+    assertThat(send("undo.a", first, Wait.NO_WAIT)).isTrue();
+    CompletableFuture<Boolean> parked = new CompletableFuture<>();
+    pipes.send("undo.a", "second", Wait.FOREVER, into(parked));
+    assertThat(pipes.unsend("undo.a", first)).isTrue();
+    assertThat(result(parked)).isTrue(); // the room went to the parked send
+    assertThat(recv("undo.b", null, "", Wait.NO_WAIT).message()).isEqualTo("second");
+    assertThat(pipes.unsend("undo.a", "second")).isFalse(); // a reader has it: the send stands
+  }
+
   /**
    * A reader receives with tiny timeouts while a writer sends; every answer that timed out empty is
    * followed by a receive that acknowledges only what it saw. Nothing is lost or doubled.
