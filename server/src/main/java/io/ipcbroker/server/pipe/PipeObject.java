@@ -1,11 +1,14 @@
 package io.ipcbroker.server.pipe;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -119,9 +122,9 @@ final class PipeObject<T> {
   // ---- calls ----
 
   /** Sends {@code message} from end {@code from}; the reply says whether it was sent. */
-  PipeCalls.Handle send(char from, T message, Wait wait, PipeCalls.Reply<Boolean> reply) {
+  Parked send(char from, T message, Wait wait, Reply<Boolean> reply) {
     List<Runnable> out = new ArrayList<>();
-    PipeCalls.Handle handle = PipeCalls.DONE;
+    Parked handle = Parked.NONE;
     synchronized (this) {
       End e = end(from);
       checkNotClosed(e);
@@ -179,16 +182,16 @@ final class PipeObject<T> {
    * Receives at end {@code at}, after acknowledging {@code ackId}; the reply is null when the wait
    * ended without a message.
    */
-  PipeCalls.Handle recv(
+  Parked recv(
       char at,
       String reader,
       String ackId,
       long maxBytes,
       ToLongFunction<T> sizer,
       Wait wait,
-      PipeCalls.Reply<PipeCalls.Received<T>> reply) {
+      Reply<PipeCalls.Received<T>> reply) {
     List<Runnable> out = new ArrayList<>();
-    PipeCalls.Handle handle = PipeCalls.DONE;
+    Parked handle = Parked.NONE;
     synchronized (this) {
       End e = end(at);
       checkNotClosed(e);
@@ -214,10 +217,9 @@ final class PipeObject<T> {
   }
 
   /** Answers whether a receive at {@code at} would return at once, waiting until it would. */
-  PipeCalls.Handle poll(
-      char at, String reader, String ackId, Wait wait, PipeCalls.Reply<Boolean> reply) {
+  Parked poll(char at, String reader, String ackId, Wait wait, Reply<Boolean> reply) {
     List<Runnable> out = new ArrayList<>();
-    PipeCalls.Handle handle = PipeCalls.DONE;
+    Parked handle = Parked.NONE;
     synchronized (this) {
       End e = end(at);
       checkNotClosed(e);
@@ -536,18 +538,29 @@ final class PipeObject<T> {
 
   // ---- parked calls ----
 
-  private abstract class Waiter implements PipeCalls.Handle {
+  /**
+   * A parked call: where it waits ({@code home}, guarded by the pipe's monitor), how it fails, and
+   * what it answers when its wait ends empty-handed.
+   */
+  private abstract class Waiter implements Parked {
+    private final Collection<?> home;
+    private final Reply<?> failures;
     Timer.Timeout timeout = Timer.NONE;
 
-    abstract boolean removeLocked();
+    Waiter(Collection<?> home, Reply<?> failures) {
+      this.home = home;
+      this.failures = failures;
+    }
 
     abstract void timedOutAnswer();
 
-    abstract void failNow(BrokerException e);
+    void failNow(BrokerException e) {
+      failures.fail(e);
+    }
 
     void timedOut() {
       synchronized (PipeObject.this) {
-        if (!removeLocked()) {
+        if (!home.remove(this)) {
           return;
         }
       }
@@ -557,7 +570,7 @@ final class PipeObject<T> {
     @Override
     public void cancel() {
       synchronized (PipeObject.this) {
-        removeLocked();
+        home.remove(this);
       }
       timeout.cancel();
     }
@@ -566,7 +579,7 @@ final class PipeObject<T> {
     public void fail(BrokerException e) {
       boolean removed;
       synchronized (PipeObject.this) {
-        removed = removeLocked();
+        removed = home.remove(this);
       }
       if (removed) {
         timeout.cancel();
@@ -580,14 +593,15 @@ final class PipeObject<T> {
     final String reader;
     final long maxBytes;
     final ToLongFunction<T> sizer;
-    final PipeCalls.Reply<PipeCalls.Received<T>> reply;
+    final Reply<PipeCalls.Received<T>> reply;
 
     RecvWaiter(
         End end,
         String reader,
         long maxBytes,
         ToLongFunction<T> sizer,
-        PipeCalls.Reply<PipeCalls.Received<T>> reply) {
+        Reply<PipeCalls.Received<T>> reply) {
+      super(end.readers, reply);
       this.end = end;
       this.reader = reader;
       this.maxBytes = maxBytes;
@@ -596,72 +610,40 @@ final class PipeObject<T> {
     }
 
     @Override
-    boolean removeLocked() {
-      return end.readers.remove(this);
-    }
-
-    @Override
     void timedOutAnswer() {
       reply.ok(null);
-    }
-
-    @Override
-    void failNow(BrokerException e) {
-      reply.fail(e);
     }
   }
 
   private final class PollWaiter extends Waiter {
-    final End end;
     final String reader;
-    final PipeCalls.Reply<Boolean> reply;
+    final Reply<Boolean> reply;
 
-    PollWaiter(End end, String reader, PipeCalls.Reply<Boolean> reply) {
-      this.end = end;
+    PollWaiter(End end, String reader, Reply<Boolean> reply) {
+      super(end.readers, reply);
       this.reader = reader;
       this.reply = reply;
     }
 
     @Override
-    boolean removeLocked() {
-      return end.readers.remove(this);
-    }
-
-    @Override
     void timedOutAnswer() {
       reply.ok(false);
-    }
-
-    @Override
-    void failNow(BrokerException e) {
-      reply.fail(e);
     }
   }
 
   private final class SendWaiter extends Waiter {
-    final End from;
     final T message;
-    final PipeCalls.Reply<Boolean> reply;
+    final Reply<Boolean> reply;
 
-    SendWaiter(End from, T message, PipeCalls.Reply<Boolean> reply) {
-      this.from = from;
+    SendWaiter(End from, T message, Reply<Boolean> reply) {
+      super(from.senders, reply);
       this.message = message;
       this.reply = reply;
     }
 
     @Override
-    boolean removeLocked() {
-      return from.senders.remove(this);
-    }
-
-    @Override
     void timedOutAnswer() {
       reply.ok(false);
-    }
-
-    @Override
-    void failNow(BrokerException e) {
-      reply.fail(e);
     }
   }
 }

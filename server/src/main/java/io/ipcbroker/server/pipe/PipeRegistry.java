@@ -2,7 +2,9 @@ package io.ipcbroker.server.pipe;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
@@ -128,7 +130,7 @@ public final class PipeRegistry<T> {
   }
 
   /** Sends {@code message} from {@code end}. */
-  public PipeCalls.Handle send(String end, T message, Wait wait, PipeCalls.Reply<Boolean> reply) {
+  public Parked send(String end, T message, Wait wait, Reply<Boolean> reply) {
     EndRef<T> ref = find(end);
     return ref.pipe.send(ref.id, message, wait, reply);
   }
@@ -147,13 +149,13 @@ public final class PipeRegistry<T> {
   }
 
   /** Receives at {@code end}. */
-  public PipeCalls.Handle recv(
+  public Parked recv(
       String end,
       String readerSessionId,
       String ackId,
       long maxBytes,
       Wait wait,
-      PipeCalls.Reply<PipeCalls.Received<T>> reply) {
+      Reply<PipeCalls.Received<T>> reply) {
     if (maxBytes < 0) {
       throw BrokerException.of(
           Reason.INVALID_FIELD_VALUE,
@@ -168,8 +170,8 @@ public final class PipeRegistry<T> {
   }
 
   /** Polls {@code end}. */
-  public PipeCalls.Handle poll(
-      String end, String readerSessionId, String ackId, Wait wait, PipeCalls.Reply<Boolean> reply) {
+  public Parked poll(
+      String end, String readerSessionId, String ackId, Wait wait, Reply<Boolean> reply) {
     EndRef<T> ref = find(end);
     return ref.pipe.poll(ref.id, readerSessionId, ackId, wait, reply);
   }

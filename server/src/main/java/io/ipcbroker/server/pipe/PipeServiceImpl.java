@@ -1,7 +1,8 @@
 package io.ipcbroker.server.pipe;
 
 import io.grpc.stub.StreamObserver;
-import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Parked;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.rpc.ParkedUnary;
 import io.ipcbroker.server.rpc.Payloads;
@@ -185,7 +186,7 @@ public final class PipeServiceImpl extends PipeServiceGrpc.PipeServiceImplBase {
       boolean nowait,
       boolean hasTimeout,
       double timeoutSeconds,
-      BiFunction<Wait, PipeCalls.Reply<R>, PipeCalls.Handle> call,
+      BiFunction<Wait, Reply<R>, Parked> call,
       Function<R, T> toProto) {
     serve(observer, sessionId, nowait, hasTimeout, timeoutSeconds, call, toProto, unsent -> {});
   }
@@ -196,35 +197,11 @@ public final class PipeServiceImpl extends PipeServiceGrpc.PipeServiceImplBase {
       boolean nowait,
       boolean hasTimeout,
       double timeoutSeconds,
-      BiFunction<Wait, PipeCalls.Reply<R>, PipeCalls.Handle> call,
+      BiFunction<Wait, Reply<R>, Parked> call,
       Function<R, T> toProto,
       Consumer<R> onUnsent) {
-    ParkedUnary.serve(
-        observer,
-        sessions,
-        sessionId,
-        nowait,
-        hasTimeout,
-        timeoutSeconds,
-        (wait, answer) -> {
-          PipeCalls.Handle h =
-              call.apply(
-                  wait,
-                  new PipeCalls.Reply<R>() {
-                    @Override
-                    public void ok(R result) {
-                      if (!answer.answer(toProto.apply(result))) {
-                        onUnsent.accept(result);
-                      }
-                    }
-
-                    @Override
-                    public void fail(BrokerException e) {
-                      answer.fail(e);
-                    }
-                  });
-          return ParkedUnary.parked(h::cancel, h::fail);
-        });
+    ParkedUnary.serveReply(
+        observer, sessions, sessionId, nowait, hasTimeout, timeoutSeconds, call, toProto, onUnsent);
   }
 
   private static Pipe toProto(PipeInfo p) {

@@ -5,6 +5,7 @@ import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.rpc.ParkedUnary;
 import io.ipcbroker.server.rpc.Rpcs;
 import io.ipcbroker.server.rpc.StatusMapping;
@@ -135,7 +136,7 @@ public final class ProcessServiceImpl extends ProcessServiceGrpc.ProcessServiceI
                       answer.fail(e);
                     }
                   });
-          return ParkedUnary.parked(handle::cancel, handle::fail);
+          return Parked.of(handle::cancel, handle::fail);
         });
   }
 

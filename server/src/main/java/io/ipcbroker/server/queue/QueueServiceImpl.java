@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.rpc.CallHooks;
@@ -184,7 +185,7 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
                           answer.fail(e);
                         }
                       });
-          return ParkedUnary.parked(handle::cancel, handle::fail);
+          return Parked.of(handle::cancel, handle::fail);
         });
   }
 

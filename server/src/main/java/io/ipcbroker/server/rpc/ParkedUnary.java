@@ -4,41 +4,22 @@ import io.grpc.Deadline;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Parked;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.SessionRegistry;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Serves a unary call that parks in the core until an answer or its wait ends (a queue join, a
- * process join): applies the timeout rule, binds the wait to the request's session before it parks,
- * and calls it off when the client goes away or the session ends. No thread waits.
+ * process join, a pipe receive, a value read behind a lock): applies the timeout rule, binds the
+ * wait to the request's session before it parks, and calls it off when the client goes away or the
+ * session ends. No thread waits.
  */
 public final class ParkedUnary {
   private ParkedUnary() {}
-
-  /** A wait parked in the core. */
-  public interface Parked {
-    /** Forgets the wait: the client went away. */
-    void cancel();
-
-    /** Answers the wait with {@code e} unless it was answered. */
-    void fail(BrokerException e);
-  }
-
-  /** A parked wait from its two actions (usually the core handle's method references). */
-  public static Parked parked(Runnable cancel, Consumer<BrokerException> fail) {
-    return new Parked() {
-      @Override
-      public void cancel() {
-        cancel.run();
-      }
-
-      @Override
-      public void fail(BrokerException e) {
-        fail.accept(e);
-      }
-    };
-  }
 
   /** Where the core answers a parked wait; each is called at most once, from any thread. */
   public interface Answer<R> {
@@ -111,5 +92,46 @@ public final class ParkedUnary {
       binding.detach();
       sender.fail(e);
     }
+  }
+
+  /**
+   * Serves one call whose core operation answers through a {@link Reply} (pipes, values): as {@link
+   * #serve}, with the core's result turned into the response by {@code toProto}, and {@code
+   * onUnsent} told of a result whose response could not be written (the call had ended), so that
+   * what it granted can be taken back.
+   */
+  public static <R, T> void serveReply(
+      StreamObserver<T> observer,
+      SessionRegistry sessions,
+      String sessionId,
+      boolean nowait,
+      boolean hasTimeout,
+      double timeoutSeconds,
+      BiFunction<Wait, Reply<R>, Parked> call,
+      Function<R, T> toProto,
+      Consumer<R> onUnsent) {
+    serve(
+        observer,
+        sessions,
+        sessionId,
+        nowait,
+        hasTimeout,
+        timeoutSeconds,
+        (wait, answer) ->
+            call.apply(
+                wait,
+                new Reply<R>() {
+                  @Override
+                  public void ok(R result) {
+                    if (!answer.answer(toProto.apply(result))) {
+                      onUnsent.accept(result);
+                    }
+                  }
+
+                  @Override
+                  public void fail(BrokerException e) {
+                    answer.fail(e);
+                  }
+                }));
   }
 }

@@ -2,7 +2,9 @@ package io.ipcbroker.server.value;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
 import java.util.ArrayDeque;
@@ -23,15 +25,6 @@ final class SharedArray {
     /** Binds the new holder to its session; throws {@code SESSION_NOT_FOUND} if it ended. */
     Runnable bind(SharedArray array, Owner holder);
   }
-
-  private static final ValueRegistry.Handle DONE =
-      new ValueRegistry.Handle() {
-        @Override
-        public void cancel() {}
-
-        @Override
-        public void fail(BrokerException e) {}
-      };
 
   final String name;
   final TypeCode type;
@@ -78,8 +71,7 @@ final class SharedArray {
    *
    * @param caller who calls (null: an anonymous caller, never the holder)
    */
-  <R> ValueRegistry.Handle access(
-      Owner caller, Wait wait, Function<long[], R> op, ValueRegistry.Reply<R> reply) {
+  <R> Parked access(Owner caller, Wait wait, Function<long[], R> op, Reply<R> reply) {
     R result;
     synchronized (this) {
       checkOpen();
@@ -98,7 +90,7 @@ final class SharedArray {
       }
     }
     reply.ok(result);
-    return DONE;
+    return Parked.NONE;
   }
 
   /**
@@ -107,7 +99,7 @@ final class SharedArray {
    *
    * @param reply gets the owner's hold count, or 0 if it did not acquire
    */
-  ValueRegistry.Handle acquire(Owner owner, Wait wait, ValueRegistry.Reply<Integer> reply) {
+  Parked acquire(Owner owner, Wait wait, Reply<Integer> reply) {
     int granted;
     synchronized (this) {
       checkOpen();
@@ -128,7 +120,7 @@ final class SharedArray {
       }
     }
     reply.ok(granted);
-    return DONE;
+    return Parked.NONE;
   }
 
   /**
@@ -268,7 +260,7 @@ final class SharedArray {
   }
 
   /** A parked call. */
-  private abstract class Waiter implements ValueRegistry.Handle {
+  private abstract class Waiter implements Parked {
     Timer.Timeout timeout = Timer.NONE;
 
     /** Serves the call now that the lock is free; returns the answer to send after unlock. */
@@ -294,9 +286,9 @@ final class SharedArray {
   private final class OpWaiter<R> extends Waiter {
     private final Owner caller;
     private final Function<long[], R> op;
-    private final ValueRegistry.Reply<R> reply;
+    private final Reply<R> reply;
 
-    OpWaiter(Owner caller, Function<long[], R> op, ValueRegistry.Reply<R> reply) {
+    OpWaiter(Owner caller, Function<long[], R> op, Reply<R> reply) {
       this.caller = caller;
       this.op = op;
       this.reply = reply;
@@ -331,9 +323,9 @@ final class SharedArray {
 
   private final class AcquireWaiter extends Waiter {
     private final Owner owner;
-    private final ValueRegistry.Reply<Integer> reply;
+    private final Reply<Integer> reply;
 
-    AcquireWaiter(Owner owner, ValueRegistry.Reply<Integer> reply) {
+    AcquireWaiter(Owner owner, Reply<Integer> reply) {
       this.owner = owner;
       this.reply = reply;
     }

@@ -2,7 +2,9 @@ package io.ipcbroker.server.value;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
@@ -34,24 +36,6 @@ public final class ValueRegistry {
   public ValueRegistry(Timer timer, SessionRegistry sessions) {
     this.timer = timer;
     this.sessions = sessions;
-  }
-
-  /** Where an answer goes; called once, from any thread. */
-  public interface Reply<R> {
-    /** The call succeeded. */
-    void ok(R result);
-
-    /** The call failed. */
-    void fail(BrokerException e);
-  }
-
-  /** A call that may be parked, for the adapter to call off. */
-  public interface Handle {
-    /** Forgets the call: the client went away. */
-    void cancel();
-
-    /** Answers the call with {@code e} unless it was answered. */
-    void fail(BrokerException e);
   }
 
   /** What a compare-and-set did. */
@@ -185,7 +169,7 @@ public final class ValueRegistry {
    *
    * @param caller who calls, or null
    */
-  public Handle get(
+  public Parked get(
       String name, int index, int count, Owner caller, Wait wait, Reply<List<Scalar>> reply) {
     SharedArray a = get(name);
     int n = span(a, index, count);
@@ -203,7 +187,7 @@ public final class ValueRegistry {
   }
 
   /** Writes {@code values} from {@code index}: all of them, or none if one does not fit. */
-  public Handle set(
+  public Parked set(
       String name, int index, List<Scalar> values, Owner caller, Wait wait, Reply<Void> reply) {
     SharedArray a = get(name);
     if (values.isEmpty()) {
@@ -225,7 +209,7 @@ public final class ValueRegistry {
   }
 
   /** Adds {@code delta} to element {@code index} and answers the sum. */
-  public Handle addAndGet(
+  public Parked addAndGet(
       String name, int index, Scalar delta, Owner caller, Wait wait, Reply<Scalar> reply) {
     SharedArray a = get(name);
     checkSpan(a, index, 1);
@@ -242,7 +226,7 @@ public final class ValueRegistry {
   }
 
   /** Sets element {@code index} to {@code newValue} if it equals {@code expected}. */
-  public Handle compareAndSet(
+  public Parked compareAndSet(
       String name,
       int index,
       Scalar expected,
@@ -268,7 +252,7 @@ public final class ValueRegistry {
   }
 
   /** Acquires {@code name}'s lock for {@code owner}; the reply is the hold count, 0 if not. */
-  public Handle acquire(String name, Owner owner, Wait wait, Reply<Integer> reply) {
+  public Parked acquire(String name, Owner owner, Wait wait, Reply<Integer> reply) {
     SharedArray a = get(name);
     Names.checkRequired("session_id", owner == null ? "" : owner.sessionId());
     return a.acquire(owner, wait, reply);

@@ -3,7 +3,9 @@ package io.ipcbroker.server.value;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.rpc.ParkedUnary;
 import io.ipcbroker.server.rpc.Rpcs;
@@ -32,6 +34,7 @@ import io.ipcbroker.v1.SetValueResponse;
 import io.ipcbroker.v1.ValueServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -230,50 +233,32 @@ public final class ValueServiceImpl extends ValueServiceGrpc.ValueServiceImplBas
                 .build());
   }
 
-  /** A core call that answers through a reply and may park. */
-  private interface Call<R> {
-    ValueRegistry.Handle start(Wait wait, ValueRegistry.Reply<R> reply);
-  }
-
   // Every read, write and acquire may wait for the lock: the timeout rule, the session binding and
   // the cancel wiring of parked calls apply to all of them.
   private <R, T> void serve(
-      StreamObserver<T> observer, LockContext lock, Call<R> call, Function<R, T> toProto) {
+      StreamObserver<T> observer,
+      LockContext lock,
+      BiFunction<Wait, Reply<R>, Parked> call,
+      Function<R, T> toProto) {
     serve(observer, lock, call, toProto, unsent -> {});
   }
 
   private <R, T> void serve(
       StreamObserver<T> observer,
       LockContext lock,
-      Call<R> call,
+      BiFunction<Wait, Reply<R>, Parked> call,
       Function<R, T> toProto,
       Consumer<R> onUnsent) {
-    ParkedUnary.serve(
+    ParkedUnary.serveReply(
         observer,
         sessions,
         lock.getSessionId(),
         lock.getNowait(),
         lock.hasTimeoutSeconds(),
         lock.getTimeoutSeconds(),
-        (wait, answer) -> {
-          ValueRegistry.Handle h =
-              call.start(
-                  wait,
-                  new ValueRegistry.Reply<R>() {
-                    @Override
-                    public void ok(R result) {
-                      if (!answer.answer(toProto.apply(result))) {
-                        onUnsent.accept(result);
-                      }
-                    }
-
-                    @Override
-                    public void fail(BrokerException e) {
-                      answer.fail(e);
-                    }
-                  });
-          return ParkedUnary.parked(h::cancel, h::fail);
-        });
+        call,
+        toProto,
+        onUnsent);
   }
 
   private static Owner owner(LockContext lock) {

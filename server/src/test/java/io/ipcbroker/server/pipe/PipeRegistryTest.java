@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.ExecutorTimer;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionRegistry;
@@ -49,8 +50,8 @@ class PipeRegistryTest {
     }
   }
 
-  private static <R> PipeCalls.Reply<R> into(CompletableFuture<R> f) {
-    return new PipeCalls.Reply<>() {
+  private static <R> Reply<R> into(CompletableFuture<R> f) {
+    return new Reply<>() {
       @Override
       public void ok(R r) {
         f.complete(r);
