@@ -9,7 +9,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ipcbroker.server.barrier.BarrierRegistry;
+import io.ipcbroker.server.barrier.BarrierServiceImpl;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.event.EventRegistry;
+import io.ipcbroker.server.event.EventServiceImpl;
+import io.ipcbroker.server.lock.LockRegistry;
+import io.ipcbroker.server.lock.LockServiceImpl;
 import io.ipcbroker.server.pipe.PipeRegistry;
 import io.ipcbroker.server.pipe.PipeServiceImpl;
 import io.ipcbroker.server.process.ProcessRegistry;
@@ -18,14 +24,20 @@ import io.ipcbroker.server.queue.QueueLimits;
 import io.ipcbroker.server.queue.QueueRegistry;
 import io.ipcbroker.server.queue.QueueServiceImpl;
 import io.ipcbroker.server.rpc.MalformedRequests;
+import io.ipcbroker.server.semaphore.SemaphoreRegistry;
+import io.ipcbroker.server.semaphore.SemaphoreServiceImpl;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.server.value.ValueRegistry;
 import io.ipcbroker.server.value.ValueServiceImpl;
+import io.ipcbroker.v1.BarrierServiceGrpc;
+import io.ipcbroker.v1.EventServiceGrpc;
+import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PipeServiceGrpc;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import io.ipcbroker.v1.ValueServiceGrpc;
 import java.io.IOException;
@@ -50,6 +62,10 @@ public final class BrokerServer implements AutoCloseable {
   private final QueueRegistry<Payload> queues;
   private final ProcessRegistry processes;
   private final ValueRegistry values;
+  private final LockRegistry locks;
+  private final SemaphoreRegistry semaphores;
+  private final EventRegistry events;
+  private final BarrierRegistry barriers;
   private final PipeRegistry<Payload> pipes;
   private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -81,6 +97,10 @@ public final class BrokerServer implements AutoCloseable {
         new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT, Payload::getSerializedSize);
     this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childTarget);
     this.values = new ValueRegistry(timer, sessions);
+    this.locks = new LockRegistry(timer, sessions);
+    this.semaphores = new SemaphoreRegistry(timer, sessions);
+    this.events = new EventRegistry(timer);
+    this.barriers = new BarrierRegistry(timer);
     this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size());
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
@@ -89,6 +109,10 @@ public final class BrokerServer implements AutoCloseable {
             new QueueServiceImpl(queues, sessions, config.maxItemBytes()),
             new ProcessServiceImpl(processes, sessions),
             new ValueServiceImpl(values, sessions),
+            new LockServiceImpl(locks, sessions),
+            new SemaphoreServiceImpl(semaphores, sessions),
+            new EventServiceImpl(events, sessions),
+            new BarrierServiceImpl(barriers, sessions),
             new PipeServiceImpl(pipes, sessions, config.maxItemBytes()));
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
@@ -128,6 +152,10 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus(QueueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ProcessServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ValueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(LockServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(SemaphoreServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(EventServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(BarrierServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(PipeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
@@ -207,6 +235,10 @@ public final class BrokerServer implements AutoCloseable {
     sessions.shutdown();
     queues.shutdown();
     values.shutdown();
+    locks.shutdown();
+    semaphores.shutdown();
+    events.shutdown();
+    barriers.shutdown();
     pipes.shutdown();
     // Answers parked joins and output streams, then ends the children as the policy says
     // (within the kill grace period).

@@ -74,6 +74,11 @@ public final class ObjectTable<T> {
     return object;
   }
 
+  /** The object {@code name}, or null if there is none (or the table shut down). */
+  public T find(String name) {
+    return shutdown || name == null ? null : objects.get(name);
+  }
+
   /** Every object, in no particular order. */
   public List<T> list() {
     checkNotShutdown();
@@ -118,7 +123,10 @@ public final class ObjectTable<T> {
   /** The not-found error for {@code name}. */
   public BrokerException notFound(String name) {
     return BrokerException.of(
-        notFound, "no " + noun + " has name " + Names.abbreviate(name), noun, Names.abbreviate(name));
+        notFound,
+        "no " + noun + " has name " + Names.abbreviate(name),
+        noun,
+        Names.abbreviate(name));
   }
 
   /**

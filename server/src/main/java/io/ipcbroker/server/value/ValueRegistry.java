@@ -2,6 +2,7 @@ package io.ipcbroker.server.value;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Owner;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;

@@ -2,9 +2,8 @@ package io.ipcbroker.server.value;
 
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
-import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.Owner;
 import io.ipcbroker.server.core.Parked;
-import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.rpc.ParkedUnary;
@@ -229,7 +228,7 @@ public final class ValueServiceImpl extends ValueServiceGrpc.ValueServiceImplBas
                 .setCount(
                     values.release(
                         request.getName(),
-                        new Owner(request.getSessionId(), owner(request.getOwner()))))
+                        new Owner(request.getSessionId(), Owner.checkOwnerId(request.getOwner()))))
                 .build());
   }
 
@@ -264,20 +263,6 @@ public final class ValueServiceImpl extends ValueServiceGrpc.ValueServiceImplBas
   private static Owner owner(LockContext lock) {
     return lock.getSessionId().isEmpty()
         ? null
-        : new Owner(lock.getSessionId(), owner(lock.getOwner()));
-  }
-
-  // Owner ids come back in error metadata; a bounded length keeps every answer a clean status.
-  private static String owner(String owner) {
-    if (owner.length() > Names.MAX_NAME_LENGTH) {
-      throw BrokerException.of(
-          Reason.INVALID_FIELD_VALUE,
-          "owner must be at most " + Names.MAX_NAME_LENGTH + " characters",
-          "field",
-          "owner",
-          "value",
-          Names.abbreviate(owner));
-    }
-    return owner;
+        : new Owner(lock.getSessionId(), Owner.checkOwnerId(lock.getOwner()));
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.core.Owner;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Wait;

@@ -1,0 +1,67 @@
+package io.ipcbroker.server.event;
+
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ObjectTable;
+import io.ipcbroker.server.core.Parked;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.Reply;
+import io.ipcbroker.server.core.Timer;
+import io.ipcbroker.server.core.Wait;
+
+/** The broker's named events. */
+public final class EventRegistry {
+  private final ObjectTable<EventObject> events =
+      new ObjectTable<>("event", Reason.EVENT_NOT_FOUND, Reason.EVENT_ALREADY_EXISTS);
+  private final Timer timer;
+
+  /** A registry whose waits time out on {@code timer}. */
+  public EventRegistry(Timer timer) {
+    this.timer = timer;
+  }
+
+  /** What a create did. */
+  public record Created(EventObject.Info info, boolean created) {}
+
+  /** Creates an event, or opens it. */
+  public Created create(String name, boolean allowExisting) {
+    ObjectTable.Opened<EventObject> o =
+        events.create(name, allowExisting, () -> new EventObject(name, timer), existing -> {});
+    return new Created(o.object().info(), o.created());
+  }
+
+  /** Describes {@code name}. */
+  public EventObject.Info describe(String name) {
+    return events.get(name).info();
+  }
+
+  /** Deletes {@code name}; its parked waits fail {@code OBJECT_DELETED}. */
+  public boolean delete(String name, boolean allowMissing) {
+    return events.delete(
+        name,
+        allowMissing,
+        e ->
+            e.close(
+                BrokerException.of(Reason.OBJECT_DELETED, name + " was deleted", "name", name)));
+  }
+
+  /** Sets {@code name}'s flag; answers how many waiters it woke. */
+  public int set(String name) {
+    return events.get(name).set();
+  }
+
+  /** Clears {@code name}'s flag. */
+  public void clear(String name) {
+    events.get(name).clear();
+  }
+
+  /** Waits for {@code name}'s flag. */
+  public Parked await(String name, Wait wait, Reply<Boolean> reply) {
+    return events.get(name).await(wait, reply);
+  }
+
+  /** Fails every parked call with {@code SERVER_SHUTTING_DOWN} and refuses new ones. */
+  public void shutdown() {
+    BrokerException e = BrokerException.shuttingDown();
+    events.shutdown(ev -> ev.close(e));
+  }
+}
