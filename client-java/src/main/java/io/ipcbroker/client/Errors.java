@@ -58,6 +58,34 @@ final class Errors {
   }
 
   /**
+   * Whether a failed call may still have done its work on the broker: the client gave up on it
+   * (interrupt, unresponsive broker) or the transport lost its answer. A status with a broker
+   * reason is the broker's own answer, so the call did nothing; a closing client ends its session,
+   * which releases everything anyway.
+   */
+  static boolean outcomeUnknown(IpcBrokerException e) {
+    String reason = e.reason();
+    if (IpcBrokerException.INTERRUPTED.equals(reason)
+        || IpcBrokerException.BROKER_UNRESPONSIVE.equals(reason)
+        || IpcBrokerException.BROKER_UNREACHABLE.equals(reason)) {
+      return true;
+    }
+    if (!reason.isEmpty()) {
+      return false;
+    }
+    switch (e.code()) {
+      case CANCELLED:
+      case DEADLINE_EXCEEDED:
+      case UNAVAILABLE:
+      case UNKNOWN:
+      case INTERNAL:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /**
    * The exception for a wait cut short by an interrupt. The caller sets the thread's interrupt flag
    * again before throwing it.
    */

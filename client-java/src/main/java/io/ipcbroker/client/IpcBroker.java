@@ -1,19 +1,36 @@
 package io.ipcbroker.client;
 
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
+import io.ipcbroker.v1.BarrierInfo;
+import io.ipcbroker.v1.BarrierServiceGrpc;
 import io.ipcbroker.v1.ClaimPipeEndRequest;
 import io.ipcbroker.v1.CreateArrayRequest;
+import io.ipcbroker.v1.CreateBarrierRequest;
+import io.ipcbroker.v1.CreateConditionRequest;
+import io.ipcbroker.v1.CreateEventRequest;
+import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreatePipeRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
+import io.ipcbroker.v1.CreateSemaphoreRequest;
 import io.ipcbroker.v1.CreateValueRequest;
+import io.ipcbroker.v1.DeleteBarrierRequest;
+import io.ipcbroker.v1.DeleteConditionRequest;
+import io.ipcbroker.v1.DeleteEventRequest;
+import io.ipcbroker.v1.DeleteLockRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
+import io.ipcbroker.v1.DeleteSemaphoreRequest;
 import io.ipcbroker.v1.DeleteValueRequest;
+import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.GetProcessRequest;
 import io.ipcbroker.v1.ListProcessesRequest;
 import io.ipcbroker.v1.ListProcessesResponse;
+import io.ipcbroker.v1.LockKind;
+import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Pipe;
 import io.ipcbroker.v1.PipeServiceGrpc;
 import io.ipcbroker.v1.ProcessInfo;
@@ -24,6 +41,7 @@ import io.ipcbroker.v1.QueueKind;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.ReadOutputRequest;
 import io.ipcbroker.v1.Scalar;
+import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SharedValue;
 import io.ipcbroker.v1.ValueServiceGrpc;
 import java.io.InputStream;
@@ -35,12 +53,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A connection to an ipcbroker: the entry point of the Java SDK.
@@ -107,6 +128,10 @@ public final class IpcBroker implements AutoCloseable {
   private volatile IpcProcess currentProcess;
   private final Set<QueueHandle<?>> handles = ConcurrentHashMap.newKeySet();
   private final Set<BrokerCall> openCalls = ConcurrentHashMap.newKeySet();
+  // One handle per lock name, so that every handle of a name sees the holds the others set.
+  private final Map<String, NamedLockHandle> namedLocks = new ConcurrentHashMap<>();
+  // Tags acquires and condition waits, so that one given up can be settled with the broker.
+  private final AtomicLong requestIds = new AtomicLong();
   private volatile boolean closed;
 
   private IpcBroker(Builder b) {
@@ -436,6 +461,174 @@ public final class IpcBroker implements AutoCloseable {
   }
 
   /**
+   * Opens the lock {@code name}, creating it if it does not exist: Python's manager {@code Lock()}.
+   *
+   * @throws IpcBrokerException {@code FAILED_PRECONDITION}/{@code CONFIG_MISMATCH} if {@code name}
+   *     is an RLock; {@code INVALID_ARGUMENT}/{@code INVALID_NAME} for a bad name
+   */
+  public IpcNamedLock lock(String name) {
+    return namedLock(name, false);
+  }
+
+  /** As {@link #lock}, for a re-entrant lock: Python's manager {@code RLock()}. */
+  public IpcNamedLock rlock(String name) {
+    return namedLock(name, true);
+  }
+
+  private NamedLockHandle namedLock(String name, boolean reentrant) {
+    Objects.requireNonNull(name, "name");
+    CreateLockRequest request =
+        CreateLockRequest.newBuilder()
+            .setName(name)
+            .setKind(reentrant ? LockKind.LOCK_KIND_RLOCK : LockKind.LOCK_KIND_LOCK)
+            .setAllowExisting(true)
+            .build();
+    call(LockServiceGrpc.newBlockingStub(channel), s -> s.createLock(request));
+    return namedLocks.computeIfAbsent(name, n -> new NamedLockHandle(this, n, reentrant));
+  }
+
+  /**
+   * Opens the condition {@code name} bound to {@code lock}, creating it if it does not exist:
+   * Python's manager {@code Condition(lock)}.
+   *
+   * @throws IpcBrokerException {@code FAILED_PRECONDITION}/{@code CONFIG_MISMATCH} if {@code name}
+   *     is bound to another lock
+   */
+  public IpcCondition condition(String name, IpcNamedLock lock) {
+    Objects.requireNonNull(name, "name");
+    CreateConditionRequest request =
+        CreateConditionRequest.newBuilder()
+            .setName(name)
+            .setLock(lock.name())
+            .setAllowExisting(true)
+            .build();
+    call(LockServiceGrpc.newBlockingStub(channel), s -> s.createCondition(request));
+    return new ConditionHandle(this, name, namedLock(lock.name(), lock.isReentrant()));
+  }
+
+  /**
+   * As {@link #condition(String, IpcNamedLock)} with Python's default lock: an RLock named {@code
+   * name + ".lock"}.
+   */
+  public IpcCondition condition(String name) {
+    return condition(name, rlock(name + ".lock"));
+  }
+
+  /**
+   * Opens the semaphore {@code name}, creating it with {@code value} permits: Python's {@code
+   * Semaphore(value)}.
+   */
+  public IpcSemaphore semaphore(String name, long value) {
+    return createSemaphore(name, value, false);
+  }
+
+  /** As {@link #semaphore(String, long)} with one permit. */
+  public IpcSemaphore semaphore(String name) {
+    return semaphore(name, 1);
+  }
+
+  /**
+   * As {@link #semaphore(String, long)}, for Python's {@code BoundedSemaphore(value)}: releases
+   * above {@code value} fail {@code FAILED_PRECONDITION}/{@code SEMAPHORE_OVER_RELEASED}.
+   */
+  public IpcSemaphore boundedSemaphore(String name, long value) {
+    return createSemaphore(name, value, true);
+  }
+
+  private IpcSemaphore createSemaphore(String name, long value, boolean bounded) {
+    Objects.requireNonNull(name, "name");
+    CreateSemaphoreRequest request =
+        CreateSemaphoreRequest.newBuilder()
+            .setName(name)
+            .setValue(value)
+            .setBounded(bounded)
+            .setAllowExisting(true)
+            .build();
+    call(SemaphoreServiceGrpc.newBlockingStub(channel), s -> s.createSemaphore(request));
+    return new SemaphoreHandle(this, name);
+  }
+
+  /** Opens the event {@code name}, creating it (not set) if it does not exist. */
+  public IpcEvent event(String name) {
+    Objects.requireNonNull(name, "name");
+    CreateEventRequest request =
+        CreateEventRequest.newBuilder().setName(name).setAllowExisting(true).build();
+    call(EventServiceGrpc.newBlockingStub(channel), s -> s.createEvent(request));
+    return new EventHandle(this, name);
+  }
+
+  /**
+   * Opens the barrier {@code name} for {@code parties} callers: Python's {@code Barrier(parties)}.
+   */
+  public IpcBarrier barrier(String name, int parties) {
+    return barrier(name, parties, null);
+  }
+
+  /**
+   * As {@link #barrier(String, int)}, with a default timeout for waits (null: none): Python's
+   * {@code Barrier(parties, timeout=...)}.
+   */
+  public IpcBarrier barrier(String name, int parties, Duration timeout) {
+    Objects.requireNonNull(name, "name");
+    CreateBarrierRequest.Builder request =
+        CreateBarrierRequest.newBuilder().setName(name).setParties(parties).setAllowExisting(true);
+    if (timeout != null) {
+      request.setTimeoutSeconds(Timeouts.seconds(timeout));
+    }
+    BarrierInfo info =
+        call(BarrierServiceGrpc.newBlockingStub(channel), s -> s.createBarrier(request.build()))
+            .getBarrier();
+    return new BarrierHandle(this, info);
+  }
+
+  /**
+   * Deletes the lock {@code name} and the conditions bound to it; their waits fail {@code
+   * NOT_FOUND}/{@code OBJECT_DELETED}.
+   *
+   * @return whether something was deleted
+   */
+  public boolean deleteLock(String name) {
+    DeleteLockRequest request =
+        DeleteLockRequest.newBuilder().setName(name).setAllowMissing(true).build();
+    boolean deleted =
+        call(LockServiceGrpc.newBlockingStub(channel), s -> s.deleteLock(request)).getDeleted();
+    namedLocks.remove(name);
+    return deleted;
+  }
+
+  /** Deletes the condition {@code name}; returns whether something was deleted. */
+  public boolean deleteCondition(String name) {
+    DeleteConditionRequest request =
+        DeleteConditionRequest.newBuilder().setName(name).setAllowMissing(true).build();
+    return call(LockServiceGrpc.newBlockingStub(channel), s -> s.deleteCondition(request))
+        .getDeleted();
+  }
+
+  /** Deletes the semaphore {@code name}; returns whether something was deleted. */
+  public boolean deleteSemaphore(String name) {
+    DeleteSemaphoreRequest request =
+        DeleteSemaphoreRequest.newBuilder().setName(name).setAllowMissing(true).build();
+    return call(SemaphoreServiceGrpc.newBlockingStub(channel), s -> s.deleteSemaphore(request))
+        .getDeleted();
+  }
+
+  /** Deletes the event {@code name}; returns whether something was deleted. */
+  public boolean deleteEvent(String name) {
+    DeleteEventRequest request =
+        DeleteEventRequest.newBuilder().setName(name).setAllowMissing(true).build();
+    return call(EventServiceGrpc.newBlockingStub(channel), s -> s.deleteEvent(request))
+        .getDeleted();
+  }
+
+  /** Deletes the barrier {@code name}; returns whether something was deleted. */
+  public boolean deleteBarrier(String name) {
+    DeleteBarrierRequest request =
+        DeleteBarrierRequest.newBuilder().setName(name).setAllowMissing(true).build();
+    return call(BarrierServiceGrpc.newBlockingStub(channel), s -> s.deleteBarrier(request))
+        .getDeleted();
+  }
+
+  /**
    * Creates a duplex pipe of strings with a generated name: Python's {@code a, b = Pipe()}. Both
    * ends belong to this client (they close when it does) until another client takes one over with
    * {@link #connection(String)}.
@@ -673,12 +866,45 @@ public final class IpcBroker implements AutoCloseable {
   }
 
   /** Runs a non-blocking call with the client's rpc timeout as its deadline. */
-  private <S extends AbstractStub<S>, R> R call(S stub, Function<S, R> rpc) {
+  <S extends AbstractStub<S>, R> R call(S stub, Function<S, R> rpc) {
     checkUsable();
     try {
       return rpc.apply(stub.withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
     } catch (RuntimeException e) {
       throw Errors.translate(e);
+    }
+  }
+
+  /**
+   * Runs a non-blocking call that must not be cut short by an interrupt (a release, settling a
+   * request): a blocking stub cancels its call when the thread is interrupted, which could leave a
+   * lock held that the caller meant to release. The interrupt is kept for the caller.
+   */
+  <S extends AbstractStub<S>, R> R callUninterruptibly(
+      S futureStub, Function<S, ListenableFuture<R>> rpc) {
+    checkUsable();
+    ListenableFuture<R> answer;
+    try {
+      answer =
+          rpc.apply(futureStub.withDeadlineAfter(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (RuntimeException e) {
+      throw Errors.translate(e);
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return answer.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          throw Errors.translate(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -734,6 +960,42 @@ public final class IpcBroker implements AutoCloseable {
 
   Duration waitGrace() {
     return waitGrace;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  long nextRequestId() {
+    return requestIds.incrementAndGet();
+  }
+
+  /**
+   * Runs a call that settles a request given up on, with the thread's interrupt flag cleared (it is
+   * set again after) and a few tries while the outcome stays unknown.
+   *
+   * @return its answer, or null if the broker could not be asked (the session's end then releases
+   *     whatever the request got)
+   */
+  <R> R settle(Supplier<R> call) {
+    boolean interrupted = false;
+    try {
+      for (int attempt = 0; attempt < 5; attempt++) {
+        interrupted |= Thread.interrupted();
+        try {
+          return call.get();
+        } catch (IpcBrokerException e) {
+          if (!Errors.outcomeUnknown(e) || closed || session.lost() != null) {
+            return null;
+          }
+        }
+      }
+      return null;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   void forget(QueueHandle<?> handle) {

@@ -10,11 +10,13 @@ import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One named Semaphore or BoundedSemaphore. Each permit taken is held by the session that took it
@@ -45,6 +47,7 @@ final class SemaphoreObject {
   record Info(String name, long value, long initial, boolean bounded, long held, int waiters) {}
 
   private static final int SETTLED_CAPACITY = 4096;
+  private static final int RECENT_GRANTS = 1024;
 
   final String name;
   final long initial;
@@ -65,6 +68,17 @@ final class SemaphoreObject {
   /** The permits one session holds: the request id of each, oldest first. */
   private static final class Holding {
     final ArrayDeque<Long> permits = new ArrayDeque<>();
+    // Requests granted lately. Permits are interchangeable, so a release by another thread of the
+    // session may give back the permit of a request whose answer was lost; settling that request
+    // then gives back another of the session's permits instead (the one that thread meant).
+    final Set<Long> recent =
+        Collections.newSetFromMap(
+            new LinkedHashMap<>() {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+                return size() > RECENT_GRANTS;
+              }
+            });
     Runnable unbind = () -> {};
   }
 
@@ -211,8 +225,16 @@ final class SemaphoreObject {
 
   private boolean givePermitBackLocked(String sessionId, long requestId, List<Runnable> after) {
     Holding h = holdings.get(sessionId);
-    if (h == null || !h.permits.removeLastOccurrence(requestId)) {
+    if (h == null) {
       return false;
+    }
+    boolean granted = h.recent.remove(requestId);
+    if (!h.permits.removeLastOccurrence(requestId)) {
+      if (!granted) {
+        return false;
+      }
+      // Granted, but its permit went back under another request's id: that one's goes now.
+      h.permits.removeLast();
     }
     if (h.permits.isEmpty()) {
       holdings.remove(sessionId);
@@ -281,6 +303,9 @@ final class SemaphoreObject {
       holdings.put(sessionId, h);
     }
     h.permits.add(requestId);
+    if (requestId != 0) {
+      h.recent.add(requestId);
+    }
     value--;
     held++;
     boolean abandoned = abandonedPermits > 0;

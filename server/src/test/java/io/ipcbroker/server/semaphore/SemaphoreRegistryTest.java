@@ -163,6 +163,20 @@ class SemaphoreRegistryTest {
   }
 
   @Test
+  void reconcileFindsAPermitThatAnotherThreadOfTheSessionGaveBack() {
+    sems.create("s", 2L, true, false);
+    // Thread 1's answer (request 1) is lost; thread 2 takes request 2 and releases "its" permit,
+    // which the broker cannot tell from request 1's.
+    acquire("s", a, 1, Wait.NO_WAIT).result();
+    acquire("s", a, 2, Wait.NO_WAIT).result();
+    sems.release("s", a.id(), null);
+    assertThat(sems.reconcile("s", a.id(), 1).released()).isTrue();
+    assertThat(sems.describe("s").held()).isZero();
+    assertThat(sems.describe("s").value()).isEqualTo(2);
+    assertThat(sems.reconcile("s", a.id(), 2).released()).as("released already").isFalse();
+  }
+
+  @Test
   void undoAcquireGivesBackOnlyThatRequestsPermit() {
     sems.create("s", 2L, false, false);
     acquire("s", a, 1, Wait.NO_WAIT).result();
