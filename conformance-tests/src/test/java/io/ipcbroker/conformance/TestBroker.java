@@ -159,6 +159,11 @@ public final class TestBroker implements AutoCloseable {
     return s;
   }
 
+  /** Ends session {@code id} now, as a client that closes (or crashes and expires) does. */
+  public void deleteSession(String id) {
+    sessions().deleteSession(DeleteSessionRequest.newBuilder().setSessionId(id).build());
+  }
+
   /** Remembers a session for clean-up (for sessions created by raw calls). */
   public void trackSession(String sessionId) {
     sessionIds.add(sessionId);
