@@ -1,0 +1,61 @@
+package io.ipcbroker.conformance;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.ipcbroker.v1.AcquireLockRequest;
+import io.ipcbroker.v1.AcquireSemaphoreRequest;
+import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.LockServiceGrpc;
+import io.ipcbroker.v1.SemaphoreServiceGrpc;
+import io.ipcbroker.v1.SessionServiceGrpc;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client that the test kills with SIGKILL while it holds a lock and a semaphore permit: it opens
+ * a session with a 2 s TTL kept alive over a KeepAlive stream at the broker {@code args[0]},
+ * acquires the lock {@code args[1]} and a permit of the semaphore {@code args[2]}, prints {@code
+ * held}, and waits to be killed.
+ */
+public final class SyncCrashHolder {
+  private SyncCrashHolder() {}
+
+  /** Takes the lock and the permit and waits for the kill. */
+  public static void main(String[] args) {
+    BrokerChild.run(
+        60_000,
+        () -> {
+          ManagedChannel channel = NettyChannelBuilder.forTarget(args[0]).usePlaintext().build();
+          String session =
+              SessionServiceGrpc.newBlockingStub(channel)
+                  .createSession(CreateSessionRequest.newBuilder().setTtlSeconds(2).build())
+                  .getSession()
+                  .getSessionId();
+          KeepAliveClient.start(channel).send(session);
+          boolean locked =
+              LockServiceGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .acquireLock(
+                      AcquireLockRequest.newBuilder()
+                          .setName(args[1])
+                          .setSessionId(session)
+                          .setOwner("main")
+                          .setTimeoutSeconds(5)
+                          .build())
+                  .getAcquired();
+          boolean permit =
+              SemaphoreServiceGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .acquireSemaphore(
+                      AcquireSemaphoreRequest.newBuilder()
+                          .setName(args[2])
+                          .setSessionId(session)
+                          .setTimeoutSeconds(5)
+                          .build())
+                  .getAcquired();
+          System.out.println(locked && permit ? "held" : "not held");
+          System.out.flush();
+          new CountDownLatch(1).await(50, TimeUnit.SECONDS); // until the test kills it
+        });
+  }
+}
