@@ -10,6 +10,10 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.dict.DictRegistry;
+import io.ipcbroker.server.dict.DictServiceImpl;
+import io.ipcbroker.server.list.ListRegistry;
+import io.ipcbroker.server.list.ListServiceImpl;
 import io.ipcbroker.server.pipe.PipeRegistry;
 import io.ipcbroker.server.pipe.PipeServiceImpl;
 import io.ipcbroker.server.process.ProcessRegistry;
@@ -22,6 +26,8 @@ import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.server.value.ValueRegistry;
 import io.ipcbroker.server.value.ValueServiceImpl;
+import io.ipcbroker.v1.DictServiceGrpc;
+import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PipeServiceGrpc;
 import io.ipcbroker.v1.ProcessServiceGrpc;
@@ -51,6 +57,8 @@ public final class BrokerServer implements AutoCloseable {
   private final ProcessRegistry processes;
   private final ValueRegistry values;
   private final PipeRegistry<Payload> pipes;
+  private final DictRegistry<Payload> dicts;
+  private final ListRegistry<Payload> lists;
   private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ShutdownGate gate = new ShutdownGate();
@@ -82,6 +90,8 @@ public final class BrokerServer implements AutoCloseable {
     this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childTarget);
     this.values = new ValueRegistry(timer, sessions);
     this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size());
+    this.dicts = new DictRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
+    this.lists = new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
         List.of(
@@ -89,7 +99,9 @@ public final class BrokerServer implements AutoCloseable {
             new QueueServiceImpl(queues, sessions, config.maxItemBytes()),
             new ProcessServiceImpl(processes, sessions),
             new ValueServiceImpl(values, sessions),
-            new PipeServiceImpl(pipes, sessions, config.maxItemBytes()));
+            new PipeServiceImpl(pipes, sessions, config.maxItemBytes()),
+            new DictServiceImpl(dicts, config.maxItemBytes()),
+            new ListServiceImpl(lists, config.maxItemBytes()));
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
       builder.addService(
@@ -129,6 +141,8 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus(ProcessServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ValueServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(PipeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(DictServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(ListServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
   }
@@ -208,6 +222,8 @@ public final class BrokerServer implements AutoCloseable {
     queues.shutdown();
     values.shutdown();
     pipes.shutdown();
+    dicts.shutdown();
+    lists.shutdown();
     // Answers parked joins and output streams, then ends the children as the policy says
     // (within the kill grace period).
     processes.shutdown();
