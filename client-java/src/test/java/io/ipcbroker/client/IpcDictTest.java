@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ipcbroker.v1.Payload;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -230,5 +237,40 @@ class IpcDictTest {
     assertThatThrownBy(() -> ns.delete("_x")).isInstanceOf(IllegalArgumentException.class);
     ns.set("a_b", "fine");
     assertThat(ns.require("a_b")).isEqualTo("fine");
+  }
+
+  // ---- the README ----
+
+  @Test
+  void readmeExampleRunsAndPrintsWhatTheReadmeSays() {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      ContainerTutorialExample.run(client);
+    } finally {
+      System.setOut(stdout);
+      client.deleteDict("scores");
+      client.deleteList("log");
+      client.deleteDict("config");
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8).lines())
+        .containsExactly("alice=4", "bob=0", "none", "[x, c]", "a", "fast");
+  }
+
+  @Test
+  void readmeShowsTheExampleVerbatim() throws IOException {
+    List<String> source =
+        Files.readAllLines(
+            Path.of("src/test/java/io/ipcbroker/client/ContainerTutorialExample.java"));
+    int begin = source.indexOf("    // README:begin");
+    int end = source.indexOf("    // README:end");
+    assertThat(begin).isNotNegative();
+    assertThat(end).isGreaterThan(begin);
+    String block =
+        source.subList(begin + 1, end).stream()
+            .map(line -> line.isEmpty() ? line : line.substring(4))
+            .collect(Collectors.joining("\n", "```java\n", "\n```\n"));
+    assertThat(Files.readString(Path.of("../README.md"))).contains(block);
   }
 }
