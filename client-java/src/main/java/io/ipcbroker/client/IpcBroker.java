@@ -11,7 +11,9 @@ import io.ipcbroker.v1.ClaimPipeEndRequest;
 import io.ipcbroker.v1.CreateArrayRequest;
 import io.ipcbroker.v1.CreateBarrierRequest;
 import io.ipcbroker.v1.CreateConditionRequest;
+import io.ipcbroker.v1.CreateDictRequest;
 import io.ipcbroker.v1.CreateEventRequest;
+import io.ipcbroker.v1.CreateListRequest;
 import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreatePipeRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
@@ -20,15 +22,19 @@ import io.ipcbroker.v1.CreateSemaphoreRequest;
 import io.ipcbroker.v1.CreateValueRequest;
 import io.ipcbroker.v1.DeleteBarrierRequest;
 import io.ipcbroker.v1.DeleteConditionRequest;
+import io.ipcbroker.v1.DeleteDictRequest;
 import io.ipcbroker.v1.DeleteEventRequest;
+import io.ipcbroker.v1.DeleteListRequest;
 import io.ipcbroker.v1.DeleteLockRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
 import io.ipcbroker.v1.DeleteSemaphoreRequest;
 import io.ipcbroker.v1.DeleteValueRequest;
+import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.GetProcessRequest;
 import io.ipcbroker.v1.ListProcessesRequest;
 import io.ipcbroker.v1.ListProcessesResponse;
+import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Pipe;
@@ -707,6 +713,107 @@ public final class IpcBroker implements AutoCloseable {
 
   void forgetConnection(PipeConnection<?> c) {
     connections.remove(c.end(), c);
+  }
+
+  // ---- dicts, lists and namespaces (Python's Manager().dict(), list(), Namespace()) ----
+
+  /**
+   * Opens the dict {@code name} of string values, creating it empty if it does not exist: Python's
+   * {@code Manager().dict()}, shared by name.
+   *
+   * @throws IpcBrokerException {@code INVALID_ARGUMENT}/{@code INVALID_NAME} for a bad name
+   */
+  public IpcDict<String> dict(String name) {
+    return dict(name, Codecs.string());
+  }
+
+  /** As {@link #dict(String)}, for values of type {@code V} converted by {@code codec}. */
+  public <V> IpcDict<V> dict(String name, Codec<V> codec) {
+    return openDict(name, codec);
+  }
+
+  /**
+   * Deletes the dict (or namespace) {@code name} and its entries; later calls through its handles
+   * fail {@code NOT_FOUND}/{@code DICT_NOT_FOUND}.
+   *
+   * @return whether a dict was deleted (false if none had that name)
+   */
+  public boolean deleteDict(String name) {
+    Objects.requireNonNull(name, "name");
+    return callDicts(
+        stub ->
+            stub.deleteDict(
+                    DeleteDictRequest.newBuilder().setName(name).setAllowMissing(true).build())
+                .getDeleted());
+  }
+
+  /**
+   * Opens the list {@code name} of strings, creating it empty if it does not exist: Python's {@code
+   * Manager().list()}, shared by name.
+   *
+   * @throws IpcBrokerException {@code INVALID_ARGUMENT}/{@code INVALID_NAME} for a bad name
+   */
+  public IpcList<String> list(String name) {
+    return list(name, Codecs.string());
+  }
+
+  /** As {@link #list(String)}, for elements of type {@code V} converted by {@code codec}. */
+  public <V> IpcList<V> list(String name, Codec<V> codec) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(codec, "codec");
+    callLists(
+        stub ->
+            stub.createList(
+                CreateListRequest.newBuilder().setName(name).setAllowExisting(true).build()));
+    return new ListHandle<>(this, name, codec);
+  }
+
+  /**
+   * Deletes the list {@code name} and its elements; later calls through its handles fail {@code
+   * NOT_FOUND}/{@code LIST_NOT_FOUND}.
+   *
+   * @return whether a list was deleted (false if none had that name)
+   */
+  public boolean deleteList(String name) {
+    Objects.requireNonNull(name, "name");
+    return callLists(
+        stub ->
+            stub.deleteList(
+                    DeleteListRequest.newBuilder().setName(name).setAllowMissing(true).build())
+                .getDeleted());
+  }
+
+  /**
+   * Opens the namespace {@code name} of string attributes: Python's {@code Manager().Namespace()},
+   * as a view of the dict {@code name} (created empty if it does not exist; delete it with {@link
+   * #deleteDict}).
+   */
+  public IpcNamespace<String> namespace(String name) {
+    return namespace(name, Codecs.string());
+  }
+
+  /** As {@link #namespace(String)}, for attributes of type {@code V} converted by {@code codec}. */
+  public <V> IpcNamespace<V> namespace(String name, Codec<V> codec) {
+    return new NamespaceHandle<>(openDict(name, codec));
+  }
+
+  private <V> DictHandle<V> openDict(String name, Codec<V> codec) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(codec, "codec");
+    callDicts(
+        stub ->
+            stub.createDict(
+                CreateDictRequest.newBuilder().setName(name).setAllowExisting(true).build()));
+    return new DictHandle<>(this, name, codec);
+  }
+
+  <R> R callDicts(Function<DictServiceGrpc.DictServiceBlockingStub, R> rpc) {
+    // A stub is a light wrapper of the channel: made per call, it needs no field of its own.
+    return call(DictServiceGrpc.newBlockingStub(channel), rpc);
+  }
+
+  <R> R callLists(Function<ListServiceGrpc.ListServiceBlockingStub, R> rpc) {
+    return call(ListServiceGrpc.newBlockingStub(channel), rpc);
   }
 
   LockHandle valueLock(String name) {

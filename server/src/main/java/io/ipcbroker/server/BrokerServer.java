@@ -12,8 +12,12 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ipcbroker.server.barrier.BarrierRegistry;
 import io.ipcbroker.server.barrier.BarrierServiceImpl;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.dict.DictRegistry;
+import io.ipcbroker.server.dict.DictServiceImpl;
 import io.ipcbroker.server.event.EventRegistry;
 import io.ipcbroker.server.event.EventServiceImpl;
+import io.ipcbroker.server.list.ListRegistry;
+import io.ipcbroker.server.list.ListServiceImpl;
 import io.ipcbroker.server.lock.LockRegistry;
 import io.ipcbroker.server.lock.LockServiceImpl;
 import io.ipcbroker.server.pipe.PipeRegistry;
@@ -31,7 +35,9 @@ import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.server.value.ValueRegistry;
 import io.ipcbroker.server.value.ValueServiceImpl;
 import io.ipcbroker.v1.BarrierServiceGrpc;
+import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.EventServiceGrpc;
+import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PipeServiceGrpc;
@@ -67,6 +73,8 @@ public final class BrokerServer implements AutoCloseable {
   private final EventRegistry events;
   private final BarrierRegistry barriers;
   private final PipeRegistry<Payload> pipes;
+  private final DictRegistry<Payload> dicts;
+  private final ListRegistry<Payload> lists;
   private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ShutdownGate gate = new ShutdownGate();
@@ -102,6 +110,8 @@ public final class BrokerServer implements AutoCloseable {
     this.events = new EventRegistry(timer);
     this.barriers = new BarrierRegistry(timer);
     this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size());
+    this.dicts = new DictRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
+    this.lists = new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
         List.of(
@@ -113,7 +123,10 @@ public final class BrokerServer implements AutoCloseable {
             new SemaphoreServiceImpl(semaphores, sessions),
             new EventServiceImpl(events, sessions),
             new BarrierServiceImpl(barriers, sessions),
-            new PipeServiceImpl(pipes, sessions, config.maxItemBytes()));
+            new PipeServiceImpl(pipes, sessions, config.maxItemBytes()),
+            new DictServiceImpl(dicts, config.maxItemBytes()),
+            new ListServiceImpl(lists, config.maxItemBytes()));
+
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
       builder.addService(
@@ -157,6 +170,8 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus(EventServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(BarrierServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(PipeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(DictServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(ListServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
   }
@@ -240,6 +255,8 @@ public final class BrokerServer implements AutoCloseable {
     events.shutdown();
     barriers.shutdown();
     pipes.shutdown();
+    dicts.shutdown();
+    lists.shutdown();
     // Answers parked joins and output streams, then ends the children as the policy says
     // (within the kill grace period).
     processes.shutdown();
