@@ -68,7 +68,8 @@ public final class Bench {
           List.of(
               new ProcessSpawnScenario(channel),
               new PipePingPongScenario(channel, other),
-              new ValueIncrementScenario(channel, other))) {
+              new ValueIncrementScenario(channel, other),
+              new LockScenario(channel, other))) {
         rows.addAll(s.run(plan));
       }
     } finally {

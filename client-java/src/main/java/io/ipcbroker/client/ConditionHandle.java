@@ -64,25 +64,36 @@ final class ConditionHandle implements IpcCondition {
     try {
       answer = call.await("a condition wait");
     } catch (IpcBrokerException e) {
-      if (Errors.outcomeUnknown(e)) {
-        // Given up: settle the wait, then hold the lock again as before it, as Condition.await
-        // does when it throws, so that the caller's finally-unlock is right.
-        boolean interrupted = Thread.interrupted();
-        try {
-          int now = lock.reconcile(requestId);
-          if (now >= 0 && now < levels) {
-            lock.restore(levels - now);
-          }
-        } finally {
-          if (interrupted) {
-            Thread.currentThread().interrupt();
-          }
-        }
+      if (!IpcBrokerException.CLIENT_CLOSED.equals(e.reason())) {
+        holdAgain(requestId, levels, e);
       }
       throw e;
     }
     lock.recordWaited(answer.getHoldCount(), answer.getFencingToken(), answer.getAbandoned());
     return answer.getNotified();
+  }
+
+  /**
+   * After a wait that failed or was given up: settles it with the broker and takes back the levels
+   * the thread held before, as {@link java.util.concurrent.locks.Condition#await()} holds the lock
+   * again even when it throws, so that the caller's finally-unlock is right. A wait refused before
+   * it began (not the holder, no such condition) changed nothing and needs nothing.
+   */
+  private void holdAgain(long requestId, int levels, IpcBrokerException cause) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      int now = lock.reconcile(requestId);
+      if (now >= 0 && now < levels) {
+        lock.restore(levels - now);
+      }
+    } catch (IpcBrokerException e) {
+      // The lock or the session is gone: nothing can be held again.
+      cause.addSuppressed(e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Override

@@ -490,7 +490,9 @@ public final class IpcBroker implements AutoCloseable {
             .setAllowExisting(true)
             .build();
     call(LockServiceGrpc.newBlockingStub(channel), s -> s.createLock(request));
-    return namedLocks.computeIfAbsent(name, n -> new NamedLockHandle(this, n, reentrant));
+    // Keyed by kind too: the name may be deleted and re-created as the other kind.
+    return namedLocks.computeIfAbsent(
+        (reentrant ? "rlock:" : "lock:") + name, k -> new NamedLockHandle(this, name, reentrant));
   }
 
   /**
@@ -598,7 +600,8 @@ public final class IpcBroker implements AutoCloseable {
         DeleteLockRequest.newBuilder().setName(name).setAllowMissing(true).build();
     boolean deleted =
         call(LockServiceGrpc.newBlockingStub(channel), s -> s.deleteLock(request)).getDeleted();
-    namedLocks.remove(name);
+    namedLocks.remove("lock:" + name);
+    namedLocks.remove("rlock:" + name);
     return deleted;
   }
 

@@ -7,8 +7,6 @@ import io.ipcbroker.v1.ReconcileSemaphoreRequest;
 import io.ipcbroker.v1.ReleaseSemaphoreRequest;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** The SDK's {@link IpcSemaphore}. */
 final class SemaphoreHandle implements IpcSemaphore {
@@ -17,8 +15,8 @@ final class SemaphoreHandle implements IpcSemaphore {
   private final SemaphoreServiceGrpc.SemaphoreServiceStub async;
   private final SemaphoreServiceGrpc.SemaphoreServiceBlockingStub blocking;
   private final SemaphoreServiceGrpc.SemaphoreServiceFutureStub futures;
-  // Thread id -> whether its last permit was an abandoned one.
-  private final Map<Long, Boolean> abandoned = new ConcurrentHashMap<>();
+  // Whether the thread's last permit was an abandoned one; gone with the thread.
+  private final ThreadLocal<Boolean> abandoned = ThreadLocal.withInitial(() -> false);
 
   SemaphoreHandle(IpcBroker broker, String name) {
     this.broker = broker;
@@ -86,7 +84,7 @@ final class SemaphoreHandle implements IpcSemaphore {
       throw e;
     }
     if (answer.getAcquired()) {
-      abandoned.put(Thread.currentThread().getId(), answer.getAbandoned());
+      abandoned.set(answer.getAbandoned());
     }
     return answer.getAcquired();
   }
@@ -118,7 +116,7 @@ final class SemaphoreHandle implements IpcSemaphore {
 
   @Override
   public boolean wasAbandoned() {
-    return abandoned.getOrDefault(Thread.currentThread().getId(), false);
+    return abandoned.get();
   }
 
   @Override

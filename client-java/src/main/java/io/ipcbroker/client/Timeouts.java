@@ -30,4 +30,15 @@ final class Timeouts {
       return Long.MAX_VALUE / 4;
     }
   }
+
+  /**
+   * {@code d} in nanoseconds, capped (at about 73 years) so that adding it to a clock cannot wrap.
+   */
+  static long saturatedNanos(Duration d) {
+    try {
+      return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE / 4;
+    }
+  }
 }

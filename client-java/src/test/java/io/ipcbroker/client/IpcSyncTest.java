@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ipcbroker.v1.DescribeConditionRequest;
 import io.ipcbroker.v1.DescribeLockRequest;
 import io.ipcbroker.v1.DescribeSemaphoreRequest;
 import io.ipcbroker.v1.LockInfo;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.SemaphoreInfo;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +28,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,9 +177,17 @@ class IpcSyncTest {
                 return ready.waitFor(() -> items.getLong() > 0, Duration.ofSeconds(30));
               }
             });
+    // The consumer waits on the condition (its predicate was false): the notify must wake it.
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> describeLock(name + ".lock").getLocked() == false);
+        .until(
+            () ->
+                LockServiceGrpc.newBlockingStub(client.channel())
+                        .describeCondition(
+                            DescribeConditionRequest.newBuilder().setName(name).build())
+                        .getCondition()
+                        .getWaiters()
+                    == 1);
     try (IpcLock held = theirs.lock().acquire()) {
       items.set(1);
       theirs.signalAll();
@@ -279,7 +295,9 @@ class IpcSyncTest {
   void acquiresGivenUpNeverStrandALockOrAPermit() throws Exception {
     String lockName = EmbeddedBroker.uniqueName("race-lock");
     String semName = EmbeddedBroker.uniqueName("race-sem");
+    String rlockName = EmbeddedBroker.uniqueName("race-rlock");
     client.lock(lockName);
+    client.rlock(rlockName);
     client.boundedSemaphore(semName, 2);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     AtomicInteger granted = new AtomicInteger();
@@ -291,6 +309,7 @@ class IpcSyncTest {
       IpcBroker c = w % 2 == 0 ? client : other;
       IpcNamedLock lock = c.lock(lockName);
       IpcSemaphore sem = c.boundedSemaphore(semName, 2);
+      IpcNamedLock rlock = c.rlock(rlockName);
       Thread t =
           new Thread(
               () -> {
@@ -298,8 +317,28 @@ class IpcSyncTest {
                 for (int round = 0; round < 150 && System.nanoTime() < deadline; round++) {
                   Thread.interrupted();
                   try {
-                    boolean useLock = rnd.nextBoolean();
+                    int which = rnd.nextInt(3);
                     Duration timeout = Duration.ofMillis(rnd.nextInt(4));
+                    if (which == 2) {
+                      // An RLock held once, then acquired again with a wait that an interrupt may
+                      // cut: a lost re-entrant grant must be taken back level by level.
+                      try {
+                        if (rlock.acquire(timeout)) {
+                          granted.incrementAndGet();
+                          rlock.acquire(Duration.ofMillis(rnd.nextInt(2)));
+                        }
+                      } finally {
+                        boolean interrupted = Thread.interrupted();
+                        while (rlock.holdCount() > 0) {
+                          rlock.release();
+                        }
+                        if (interrupted) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                      continue;
+                    }
+                    boolean useLock = which == 0;
                     boolean got = useLock ? lock.acquire(timeout) : sem.acquire(timeout);
                     if (got) {
                       granted.incrementAndGet();
@@ -341,8 +380,46 @@ class IpcSyncTest {
     assertThat(givenUp.get()).isPositive();
     LockInfo lock = describeLock(lockName);
     assertThat(lock.getLocked()).as("lock stranded: %s", lock).isFalse();
+    LockInfo rlock = describeLock(rlockName);
+    assertThat(rlock.getLocked()).as("rlock stranded: %s", rlock).isFalse();
     SemaphoreInfo sem = describeSemaphore(semName);
     assertThat(sem.getValue()).as("permits stranded: %s", sem).isEqualTo(2);
     assertThat(sem.getHeld()).isZero();
+  }
+
+  // ---- the README ----
+
+  @Test
+  void readmeExampleRunsAndPrintsWhatTheReadmeSays() {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      SyncTutorialExample.run(client);
+    } finally {
+      System.setOut(stdout);
+      client.deleteLock("ledger");
+      client.deleteLock("ready.lock");
+      client.deleteSemaphore("slots");
+      client.deleteEvent("done");
+      client.deleteBarrier("start");
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8).lines())
+        .containsExactly("true", "false", "1", "true", "0");
+  }
+
+  @Test
+  void readmeShowsTheExampleVerbatim() throws IOException {
+    List<String> source =
+        Files.readAllLines(Path.of("src/test/java/io/ipcbroker/client/SyncTutorialExample.java"));
+    int begin = source.indexOf("    // README:begin");
+    int end = source.indexOf("    // README:end");
+    assertThat(begin).isNotNegative();
+    assertThat(end).isGreaterThan(begin);
+    String block =
+        source.subList(begin + 1, end).stream()
+            .map(line -> line.isEmpty() ? line : line.substring(4))
+            .collect(Collectors.joining("\n", "```java\n", "\n```\n"));
+    assertThat(Files.readString(Path.of("../README.md"))).contains(block);
   }
 }

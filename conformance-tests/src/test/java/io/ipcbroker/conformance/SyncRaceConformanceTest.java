@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Short acquire timeouts and call deadlines (which cut answers off on the wire) race grants and
  * releases from several clients. A client that gives up on a request settles it by request id, as
- * the contract asks: afterwards no lock level or permit is stranded. A control group that does not
- * settle shows what is at stake.
+ * the contract asks: afterwards no lock level or permit is stranded. The test prints how many lost
+ * grants settling took back: what a client that does not settle would have left held.
  */
 @Timeout(180)
 class SyncRaceConformanceTest {

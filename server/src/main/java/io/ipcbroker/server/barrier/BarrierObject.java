@@ -67,7 +67,6 @@ final class BarrierObject {
         if (!wait.isForever()) {
           w.timeout = timer.schedule(() -> leave(w, broken()), wait.nanos());
         }
-        answers.forEach(Runnable::run);
         return w;
       }
     }

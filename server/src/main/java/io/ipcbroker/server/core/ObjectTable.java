@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -105,6 +106,18 @@ public final class ObjectTable<T> {
     }
     close.accept(removed);
     return true;
+  }
+
+  /**
+   * Removes every object that {@code which} selects and hands each to {@code close}, even during
+   * shutdown (a delete that cascades must finish).
+   */
+  public void removeIf(Predicate<T> which, Consumer<T> close) {
+    List<T> removed = new ArrayList<>();
+    synchronized (creates) {
+      objects.values().removeIf(o -> which.test(o) && removed.add(o));
+    }
+    removed.forEach(close);
   }
 
   /** Refuses every later call with {@code SERVER_SHUTTING_DOWN} and hands each object to close. */

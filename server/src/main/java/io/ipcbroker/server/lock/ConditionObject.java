@@ -43,6 +43,7 @@ final class ConditionObject {
   /** Fails the waits for a notify with {@code e} (deleted, shutdown). */
   void close(BrokerException e) {
     lock.closeCondition(this, e);
+    lock.removeCondition(this);
   }
 
   void checkOpen() {

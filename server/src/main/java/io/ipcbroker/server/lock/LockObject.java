@@ -35,6 +35,14 @@ final class LockObject {
      * @throws BrokerException {@code SESSION_NOT_FOUND} if the session ended: nothing is granted
      */
     Runnable bind(LockObject lock, Owner holder);
+
+    /**
+     * Checks that {@code sessionId} is live, for a grant that needs no new binding (a re-entrant
+     * acquire).
+     *
+     * @throws BrokerException {@code SESSION_NOT_FOUND} if it ended
+     */
+    void checkLive(String sessionId);
   }
 
   /** What a grant gave; {@link #NOT_GRANTED} when nothing. */
@@ -79,6 +87,7 @@ final class LockObject {
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
   private final Map<RequestRef, Queued> pending = new HashMap<>();
   private final SettledRequests settled = new SettledRequests(SETTLED_CAPACITY);
+  private final List<ConditionObject> conditions = new ArrayList<>();
   private BrokerException closedWith;
 
   /**
@@ -118,6 +127,7 @@ final class LockObject {
       } else if (holder == null && queue.isEmpty()) {
         grant = grantLocked(owner, List.of(requestId));
       } else if (reentrant && owner.equals(holder)) {
+        binder.checkLive(owner.sessionId()); // its end may not have reached this lock yet
         levels.add(requestId);
         grant = new Grant(levels.size(), token, false);
       } else if (wait.isNoWait()) {
@@ -156,29 +166,39 @@ final class LockObject {
 
   /**
    * Takes back one level granted to {@code owner} by a call whose answer could not be sent: the
-   * level of {@code requestId} if it is still held, else the newest one of the same hold.
+   * level of {@code requestId} (the newest one of the same hold for an untagged request). A request
+   * that its client settled meanwhile was settled by {@link #reconcile}; nothing more is taken.
    */
   void undoAcquire(Owner owner, long requestId, Grant grant) {
     List<Runnable> answers = new ArrayList<>();
     synchronized (this) {
-      if (closedWith != null || !owner.equals(holder) || token != grant.fencingToken()) {
+      RequestRef ref = RequestRef.of(owner.sessionId(), requestId);
+      if (closedWith != null
+          || !owner.equals(holder)
+          || token != grant.fencingToken()
+          || settled.contains(ref)) {
         return;
       }
-      if (!levels.removeLastOccurrence(requestId)) {
-        levels.removeLast();
-      }
-      if (levels.isEmpty()) {
+      boolean removed =
+          ref != null ? levels.removeLastOccurrence(requestId) : levels.pollLast() != null;
+      if (removed && levels.isEmpty()) {
         freeLocked(answers);
       }
     }
     answers.forEach(Runnable::run);
   }
 
-  /** Takes back a condition wait's re-acquired hold whose answer could not be sent. */
-  void undoWait(Owner owner, Grant grant) {
+  /**
+   * Takes back a condition wait's re-acquired hold whose answer could not be sent, unless its
+   * client settled the wait meanwhile (it was then told it holds the lock).
+   */
+  void undoWait(Owner owner, long requestId, Grant grant) {
     List<Runnable> answers = new ArrayList<>();
     synchronized (this) {
-      if (closedWith != null || !owner.equals(holder) || token != grant.fencingToken()) {
+      if (closedWith != null
+          || !owner.equals(holder)
+          || token != grant.fencingToken()
+          || settled.contains(RequestRef.of(owner.sessionId(), requestId))) {
         return;
       }
       levels.clear();
@@ -240,6 +260,15 @@ final class LockObject {
       closedWith = e;
       failed = new ArrayList<>(queue);
       queue.clear();
+      // The conditions bound to it go with it, and so do their waits for a notify.
+      for (ConditionObject c : conditions) {
+        if (c.closedWith == null) {
+          c.closedWith = e;
+        }
+        failed.addAll(c.waiters);
+        c.waiters.clear();
+      }
+      conditions.clear();
       pending.clear();
       release = unbind;
       unbind = () -> {};
@@ -254,6 +283,20 @@ final class LockObject {
   }
 
   // ---- conditions (called by ConditionObject, which has no state of its own but its waiters) ----
+
+  /**
+   * Binds {@code condition} to this lock, so that deleting the lock ends the condition's waits.
+   *
+   * @throws BrokerException the lock's close reason if it was deleted meanwhile
+   */
+  synchronized void addCondition(ConditionObject condition) {
+    checkOpen();
+    conditions.add(condition);
+  }
+
+  synchronized void removeCondition(ConditionObject condition) {
+    conditions.remove(condition);
+  }
 
   /**
    * Starts a condition wait: releases every level of {@code owner}'s hold, parks {@code w} in the

@@ -27,6 +27,7 @@ public final class LockRegistry {
   private final Timer timer;
   private final SessionRegistry sessions;
   private final AtomicLong tokens = new AtomicLong();
+  private final Object bindings = new Object(); // guards conditions' lock bindings
 
   /** A registry whose waits time out on {@code timer} and whose holders belong to sessions. */
   public LockRegistry(Timer timer, SessionRegistry sessions) {
@@ -44,7 +45,7 @@ public final class LockRegistry {
         locks.create(
             name,
             allowExisting,
-            () -> new LockObject(name, reentrant, timer, this::bind, tokens::incrementAndGet),
+            () -> new LockObject(name, reentrant, timer, new Binder(), tokens::incrementAndGet),
             existing -> {
               if (existing.reentrant != reentrant) {
                 throw ObjectTable.configMismatch(
@@ -65,18 +66,18 @@ public final class LockRegistry {
 
   /** Deletes lock {@code name} and the conditions bound to it. */
   public boolean deleteLock(String name, boolean allowMissing) {
-    return locks.delete(
-        name,
-        allowMissing,
-        lock -> {
-          BrokerException deleted = deleted(name);
-          for (ConditionObject c : conditions.list()) {
-            if (c.lock == lock) {
-              conditions.delete(c.name, true, x -> x.close(deleted));
-            }
-          }
-          lock.close(deleted);
-        });
+    // Exclusive with createCondition, so that no condition is created bound to a lock that is
+    // being deleted.
+    synchronized (bindings) {
+      return locks.delete(
+          name,
+          allowMissing,
+          lock -> {
+            // Closing the lock also ends its conditions' waits; then the names go.
+            lock.close(deleted(name));
+            conditions.removeIf(c -> c.lock == lock, c -> {});
+          });
+    }
   }
 
   /** Acquires {@code name} for {@code owner}; the reply is the grant. */
@@ -95,7 +96,9 @@ public final class LockRegistry {
 
   /** Releases one level of {@code owner}'s hold; answers the levels left. */
   public int release(String name, Owner owner) {
-    return locks.get(name).release(owner);
+    LockObject lock = locks.get(name);
+    sessions.get(owner.sessionId()); // a live session, as for every call that names one
+    return lock.release(owner);
   }
 
   /** Settles request {@code requestId} of {@code owner}'s session. */
@@ -111,18 +114,24 @@ public final class LockRegistry {
       String name, String lockName, boolean allowExisting) {
     Names.checkName("name", name);
     Names.checkName("lock", lockName);
-    LockObject lock = locks.get(lockName);
-    ObjectTable.Opened<ConditionObject> o =
-        conditions.create(
-            name,
-            allowExisting,
-            () -> new ConditionObject(name, lock),
-            existing -> {
-              if (!existing.lock.name.equals(lockName)) {
-                throw ObjectTable.configMismatch(name, "lock", existing.lock.name, lockName);
-              }
-            });
-    return new Created<>(o.object().info(), o.created());
+    synchronized (bindings) {
+      LockObject lock = locks.get(lockName);
+      ObjectTable.Opened<ConditionObject> o =
+          conditions.create(
+              name,
+              allowExisting,
+              () -> {
+                ConditionObject c = new ConditionObject(name, lock);
+                lock.addCondition(c);
+                return c;
+              },
+              existing -> {
+                if (existing.lock != lock) {
+                  throw ObjectTable.configMismatch(name, "lock", existing.lock.name, lockName);
+                }
+              });
+      return new Created<>(o.object().info(), o.created());
+    }
   }
 
   /** Describes condition {@code name}. */
@@ -142,16 +151,17 @@ public final class LockRegistry {
   }
 
   /** Takes back a condition wait's re-acquired hold whose answer could not be sent. */
-  public void undoWait(String name, Owner owner, LockObject.Grant grant) {
+  public void undoWait(String name, Owner owner, long requestId, LockObject.Grant grant) {
     ConditionObject c = conditions.find(name);
     if (c != null) {
-      c.lock.undoWait(owner, grant);
+      c.lock.undoWait(owner, requestId, grant);
     }
   }
 
   /** Wakes up to {@code n} waiters of condition {@code name} ({@code n} null: 1; all if all). */
   public int notify(String name, Owner owner, Integer n, boolean all) {
     ConditionObject c = conditions.get(name);
+    sessions.get(owner.sessionId());
     int count = all ? Integer.MAX_VALUE : n == null ? 1 : n;
     if (count < 0) {
       throw BrokerException.of(
@@ -172,9 +182,17 @@ public final class LockRegistry {
   }
 
   // A holder's levels are released when its session ends.
-  private Runnable bind(LockObject lock, Owner holder) {
-    SessionOwned owned = s -> lock.sessionEnded(holder);
-    Session session = sessions.attach(holder.sessionId(), owned);
-    return () -> sessions.detach(session, owned);
+  private final class Binder implements LockObject.Binder {
+    @Override
+    public Runnable bind(LockObject lock, Owner holder) {
+      SessionOwned owned = s -> lock.sessionEnded(holder);
+      Session session = sessions.attach(holder.sessionId(), owned);
+      return () -> sessions.detach(session, owned);
+    }
+
+    @Override
+    public void checkLive(String sessionId) {
+      sessions.get(sessionId);
+    }
   }
 }

@@ -231,7 +231,10 @@ public final class LockServiceImpl extends LockServiceGrpc.LockServiceImplBase {
         (LockObject.Waited w) -> {
           if (w.grant().acquired()) {
             locks.undoWait(
-                request.getName(), Owner.of(request.getSessionId(), request.getOwner()), w.grant());
+                request.getName(),
+                Owner.of(request.getSessionId(), request.getOwner()),
+                request.getRequestId(),
+                w.grant());
           }
         });
   }

@@ -35,6 +35,13 @@ final class SemaphoreObject {
      * @throws BrokerException {@code SESSION_NOT_FOUND} if the session ended: nothing is granted
      */
     Runnable bind(SemaphoreObject semaphore, String sessionId);
+
+    /**
+     * Checks that {@code sessionId} is live, for a grant to a session that holds permits already.
+     *
+     * @throws BrokerException {@code SESSION_NOT_FOUND} if it ended
+     */
+    void checkLive(String sessionId);
   }
 
   /** What an acquire answers. */
@@ -296,7 +303,9 @@ final class SemaphoreObject {
 
   private Grant grantLocked(String sessionId, long requestId) {
     Holding h = holdings.get(sessionId);
-    if (h == null) {
+    if (h != null) {
+      binder.checkLive(sessionId); // its end may not have reached this semaphore yet
+    } else {
       Runnable unbind = binder.bind(this, sessionId);
       h = new Holding();
       h.unbind = unbind;

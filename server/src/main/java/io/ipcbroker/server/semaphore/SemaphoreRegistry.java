@@ -49,7 +49,7 @@ public final class SemaphoreRegistry {
         semaphores.create(
             name,
             allowExisting,
-            () -> new SemaphoreObject(name, initial, bounded, timer, this::bind),
+            () -> new SemaphoreObject(name, initial, bounded, timer, new Binder()),
             existing -> {
               if (existing.bounded != bounded) {
                 throw ObjectTable.configMismatch(name, "bounded", existing.bounded, bounded);
@@ -129,9 +129,17 @@ public final class SemaphoreRegistry {
   }
 
   // A session's permits are given back when it ends.
-  private Runnable bind(SemaphoreObject semaphore, String sessionId) {
-    SessionOwned owned = s -> semaphore.sessionEnded(sessionId);
-    Session session = sessions.attach(sessionId, owned);
-    return () -> sessions.detach(session, owned);
+  private final class Binder implements SemaphoreObject.Binder {
+    @Override
+    public Runnable bind(SemaphoreObject semaphore, String sessionId) {
+      SessionOwned owned = s -> semaphore.sessionEnded(sessionId);
+      Session session = sessions.attach(sessionId, owned);
+      return () -> sessions.detach(session, owned);
+    }
+
+    @Override
+    public void checkLive(String sessionId) {
+      sessions.get(sessionId);
+    }
   }
 }

@@ -354,4 +354,55 @@ class LockRegistryTest {
     assertThat(wb.reason()).isEqualTo(Reason.SERVER_SHUTTING_DOWN);
     assertReason(() -> locks.describeLock("l"), Reason.SERVER_SHUTTING_DOWN);
   }
+
+  @Test
+  void anUndoAfterTheClientSettledTheSameRequestTakesNothingMore() {
+    locks.createLock("r", true, false);
+    acquire("r", a, 1, Wait.NO_WAIT).result();
+    LockObject.Grant g = acquire("r", a, 2, Wait.NO_WAIT).result();
+    // The client gave up on request 2 and settled it before the broker learnt that the answer
+    // could not be sent.
+    assertThat(locks.reconcile("r", a, 2).holdCount()).isEqualTo(1);
+    locks.undoAcquire("r", a, 2, g);
+    assertThat(locks.describeLock("r").holdCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anUndoneConditionWaitThatItsClientSettledKeepsTheLock() {
+    locks.createLock("l", false, false);
+    locks.createCondition("c", "l", false);
+    acquireNow("l", a);
+    Captured<LockObject.Waited> w = new Captured<>();
+    locks.await("c", a, 5, Wait.NO_WAIT, w);
+    LockObject.Grant g = w.result().grant();
+    // Settled first: the broker says the owner holds the lock, and then must keep it so.
+    assertThat(locks.reconcile("l", a, 5).holdCount()).isEqualTo(1);
+    locks.undoWait("c", a, 5, g);
+    assertThat(locks.describeLock("l").holderOwner()).isEqualTo("main");
+  }
+
+  @Test
+  void deletingALockEndsItsConditionsWaitsForANotify() {
+    locks.createLock("l", false, false);
+    locks.createCondition("c", "l", false);
+    acquireNow("l", a);
+    Captured<LockObject.Waited> w = new Captured<>();
+    locks.await("c", a, 0, Wait.FOREVER, w);
+    locks.deleteLock("l", false);
+    assertThat(w.reason()).isEqualTo(Reason.OBJECT_DELETED);
+    // A condition of the same name can be bound to a new lock of the same name.
+    locks.createLock("l", false, false);
+    assertThat(locks.createCondition("c", "l", true).created()).isTrue();
+  }
+
+  @Test
+  void releaseAndNotifyNeedALiveSession() {
+    locks.createLock("l", false, false);
+    locks.createCondition("c", "l", false);
+    acquireNow("l", a);
+    sessions.delete(sa.id());
+    assertReason(() -> locks.release("l", a), Reason.SESSION_NOT_FOUND);
+    assertReason(() -> locks.notify("c", a, 1, false), Reason.SESSION_NOT_FOUND);
+    assertThat(locks.describeLock("l").locked()).isFalse();
+  }
 }
