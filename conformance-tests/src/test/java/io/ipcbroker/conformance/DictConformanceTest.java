@@ -856,34 +856,9 @@ class DictConformanceTest {
   // Races.
 
   /** Runs {@code body} on two client connections started together; waits for both. */
-  private void race(RacingClient body) {
-    CountDownLatch start = new CountDownLatch(1);
-    List<CompletableFuture<Void>> runs = new ArrayList<>();
-    for (int k = 0; k < 2; k++) {
-      ContainerClient client = containers.on(broker.newChannel());
-      int id = k;
-      runs.add(
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  start.await();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  throw new AssertionError(e);
-                }
-                body.run(id, client);
-              },
-              clients));
-    }
-    start.countDown();
-    for (CompletableFuture<Void> run : runs) {
-      Futures.get(run, LOAD_LIMIT.plusSeconds(10));
-    }
-  }
-
-  /** One racing client's work. */
-  interface RacingClient {
-    void run(int id, ContainerClient client);
+  private void race(Race.Body<ContainerClient> body) {
+    Race.twoClients(
+        clients, () -> containers.on(broker.newChannel()), LOAD_LIMIT.plusSeconds(10), body);
   }
 
   @Test

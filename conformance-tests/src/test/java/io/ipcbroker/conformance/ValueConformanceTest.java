@@ -17,10 +17,7 @@ import io.ipcbroker.v1.Scalar;
 import io.ipcbroker.v1.SharedValue;
 import java.math.BigInteger;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
@@ -575,35 +572,10 @@ class ValueConformanceTest {
 
   // Races.
 
-  /** Runs {@code body} on two client threads started together; waits for both. */
-  private void race(RacingClient body) {
-    CountDownLatch start = new CountDownLatch(1);
-    List<CompletableFuture<Void>> runs = new ArrayList<>();
-    for (int k = 0; k < 2; k++) {
-      ValueClient client = values.on(broker.newChannel());
-      int id = k;
-      runs.add(
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  start.await();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  throw new AssertionError(e);
-                }
-                body.run(id, client);
-              },
-              clients));
-    }
-    start.countDown();
-    for (CompletableFuture<Void> run : runs) {
-      Futures.get(run, LOAD_LIMIT.plusSeconds(10));
-    }
-  }
-
-  /** One racing client's work. */
-  interface RacingClient {
-    void run(int id, ValueClient client);
+  /** Runs {@code body} on two client connections started together; waits for both. */
+  private void race(Race.Body<ValueClient> body) {
+    Race.twoClients(
+        clients, () -> values.on(broker.newChannel()), LOAD_LIMIT.plusSeconds(10), body);
   }
 
   /** Fails once a racing client has taken longer than {@link #LOAD_LIMIT}. */
