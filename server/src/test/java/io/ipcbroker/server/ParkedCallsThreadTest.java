@@ -10,25 +10,46 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.ipcbroker.v1.AcquireLockRequest;
+import io.ipcbroker.v1.AcquireSemaphoreRequest;
+import io.ipcbroker.v1.BarrierServiceGrpc;
 import io.ipcbroker.v1.ConsumeRequest;
 import io.ipcbroker.v1.ConsumeResponse;
+import io.ipcbroker.v1.CreateBarrierRequest;
+import io.ipcbroker.v1.CreateEventRequest;
+import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
+import io.ipcbroker.v1.CreateSemaphoreRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.DeleteBarrierRequest;
+import io.ipcbroker.v1.DeleteEventRequest;
+import io.ipcbroker.v1.DeleteLockRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
+import io.ipcbroker.v1.DeleteSemaphoreRequest;
+import io.ipcbroker.v1.DescribeBarrierRequest;
+import io.ipcbroker.v1.DescribeEventRequest;
+import io.ipcbroker.v1.DescribeLockRequest;
+import io.ipcbroker.v1.DescribeSemaphoreRequest;
+import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.GetItemRequest;
 import io.ipcbroker.v1.GetItemResponse;
 import io.ipcbroker.v1.GetProcessRequest;
 import io.ipcbroker.v1.GetQueueRequest;
 import io.ipcbroker.v1.JoinProcessRequest;
 import io.ipcbroker.v1.JoinProcessResponse;
+import io.ipcbroker.v1.LockKind;
+import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.Pull;
 import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import io.ipcbroker.v1.Signal;
 import io.ipcbroker.v1.SignalProcessRequest;
 import io.ipcbroker.v1.StreamOpen;
+import io.ipcbroker.v1.WaitBarrierRequest;
+import io.ipcbroker.v1.WaitEventRequest;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Map;
@@ -344,5 +365,123 @@ class ParkedCallsThreadTest {
     assertThat(outcomes).containsOnlyKeys("NOT_FOUND/OBJECT_DELETED");
     assertThat(outcomes.get("NOT_FOUND/OBJECT_DELETED")).hasValue(streams);
     assertThat(pullResults).hasValue(0);
+  }
+
+  /** A unary observer that counts how a parked call ended. */
+  private static <T> StreamObserver<T> counting(
+      Map<String, AtomicInteger> outcomes, CountDownLatch answered) {
+    return new StreamObserver<T>() {
+      @Override
+      public void onNext(T value) {
+        outcomes.computeIfAbsent("answered", k -> new AtomicInteger()).incrementAndGet();
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        outcomes.computeIfAbsent(outcome(t), k -> new AtomicInteger()).incrementAndGet();
+        answered.countDown();
+      }
+
+      @Override
+      public void onCompleted() {
+        answered.countDown();
+      }
+    };
+  }
+
+  @Test
+  void tenThousandParkedSyncWaitsUseNoThreadEach() throws Exception {
+    String session =
+        SessionServiceGrpc.newBlockingStub(channel)
+            .createSession(CreateSessionRequest.newBuilder().setTtlSeconds(60).build())
+            .getSession()
+            .getSessionId();
+    LockServiceGrpc.LockServiceBlockingStub locks = LockServiceGrpc.newBlockingStub(channel);
+    SemaphoreServiceGrpc.SemaphoreServiceBlockingStub sems =
+        SemaphoreServiceGrpc.newBlockingStub(channel);
+    EventServiceGrpc.EventServiceBlockingStub events = EventServiceGrpc.newBlockingStub(channel);
+    BarrierServiceGrpc.BarrierServiceBlockingStub barriers =
+        BarrierServiceGrpc.newBlockingStub(channel);
+    locks.createLock(
+        CreateLockRequest.newBuilder().setName("l").setKind(LockKind.LOCK_KIND_LOCK).build());
+    sems.createSemaphore(CreateSemaphoreRequest.newBuilder().setName("s").setValue(0).build());
+    events.createEvent(CreateEventRequest.newBuilder().setName("e").build());
+    barriers.createBarrier(
+        CreateBarrierRequest.newBuilder().setName("b").setParties(PARKED + 1).build());
+    assertThat(
+            locks
+                .acquireLock(
+                    AcquireLockRequest.newBuilder()
+                        .setName("l")
+                        .setSessionId(session)
+                        .setOwner("holder")
+                        .build())
+                .getAcquired())
+        .isTrue();
+    int threadsBefore = threads();
+    java.util.Set<String> namesBefore = threadNames();
+
+    int each = PARKED / 4;
+    CountDownLatch answered = new CountDownLatch(4 * each);
+    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    LockServiceGrpc.LockServiceStub locksAsync = LockServiceGrpc.newStub(channel);
+    SemaphoreServiceGrpc.SemaphoreServiceStub semsAsync = SemaphoreServiceGrpc.newStub(channel);
+    EventServiceGrpc.EventServiceStub eventsAsync = EventServiceGrpc.newStub(channel);
+    BarrierServiceGrpc.BarrierServiceStub barriersAsync = BarrierServiceGrpc.newStub(channel);
+    for (int i = 0; i < each; i++) {
+      locksAsync.acquireLock(
+          AcquireLockRequest.newBuilder()
+              .setName("l")
+              .setSessionId(session)
+              .setOwner("t" + i)
+              .build(),
+          counting(outcomes, answered));
+      semsAsync.acquireSemaphore(
+          AcquireSemaphoreRequest.newBuilder().setName("s").setSessionId(session).build(),
+          counting(outcomes, answered));
+      eventsAsync.waitEvent(
+          WaitEventRequest.newBuilder().setName("e").build(), counting(outcomes, answered));
+      barriersAsync.waitBarrier(
+          WaitBarrierRequest.newBuilder().setName("b").build(), counting(outcomes, answered));
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                locks
+                            .describeLock(DescribeLockRequest.newBuilder().setName("l").build())
+                            .getLock()
+                            .getWaiters()
+                        == each
+                    && sems.describeSemaphore(
+                                DescribeSemaphoreRequest.newBuilder().setName("s").build())
+                            .getSemaphore()
+                            .getWaiters()
+                        == each
+                    && events
+                            .describeEvent(DescribeEventRequest.newBuilder().setName("e").build())
+                            .getEvent()
+                            .getWaiters()
+                        == each
+                    && barriers
+                            .describeBarrier(
+                                DescribeBarrierRequest.newBuilder().setName("b").build())
+                            .getBarrier()
+                            .getNWaiting()
+                        == each);
+    int threadsParked = threads();
+    System.out.printf(
+        "THREADS sync parked=0 n=%d parked=%d n=%d added=%s%n",
+        threadsBefore, 4 * each, threadsParked, added(namesBefore));
+    assertThat(threadsParked - threadsBefore).isLessThanOrEqualTo(MAX_EXTRA_THREADS);
+
+    locks.deleteLock(DeleteLockRequest.newBuilder().setName("l").build());
+    sems.deleteSemaphore(DeleteSemaphoreRequest.newBuilder().setName("s").build());
+    events.deleteEvent(DeleteEventRequest.newBuilder().setName("e").build());
+    barriers.deleteBarrier(DeleteBarrierRequest.newBuilder().setName("b").build());
+    assertThat(answered.await(60, TimeUnit.SECONDS)).as("every parked wait answered").isTrue();
+    assertThat(outcomes).containsOnlyKeys("NOT_FOUND/OBJECT_DELETED");
+    assertThat(outcomes.get("NOT_FOUND/OBJECT_DELETED")).hasValue(4 * each);
   }
 }
