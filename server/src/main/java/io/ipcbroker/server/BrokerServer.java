@@ -22,6 +22,8 @@ import io.ipcbroker.server.lock.LockRegistry;
 import io.ipcbroker.server.lock.LockServiceImpl;
 import io.ipcbroker.server.pipe.PipeRegistry;
 import io.ipcbroker.server.pipe.PipeServiceImpl;
+import io.ipcbroker.server.pool.PoolRegistry;
+import io.ipcbroker.server.pool.PoolServiceImpl;
 import io.ipcbroker.server.process.ProcessRegistry;
 import io.ipcbroker.server.process.ProcessServiceImpl;
 import io.ipcbroker.server.queue.QueueLimits;
@@ -41,6 +43,7 @@ import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PipeServiceGrpc;
+import io.ipcbroker.v1.PoolServiceGrpc;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
@@ -75,6 +78,7 @@ public final class BrokerServer implements AutoCloseable {
   private final PipeRegistry<Payload> pipes;
   private final DictRegistry<Payload> dicts;
   private final ListRegistry<Payload> lists;
+  private final PoolRegistry<Payload> pools;
   private final SessionServiceImpl sessionService;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ShutdownGate gate = new ShutdownGate();
@@ -112,6 +116,7 @@ public final class BrokerServer implements AutoCloseable {
     this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size());
     this.dicts = new DictRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
     this.lists = new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
+    this.pools = new PoolRegistry<>(timer, sessions, processes);
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
         List.of(
@@ -125,7 +130,8 @@ public final class BrokerServer implements AutoCloseable {
             new BarrierServiceImpl(barriers, sessions),
             new PipeServiceImpl(pipes, sessions, config.maxItemBytes()),
             new DictServiceImpl(dicts, config.maxItemBytes()),
-            new ListServiceImpl(lists, config.maxItemBytes()));
+            new ListServiceImpl(lists, config.maxItemBytes()),
+            new PoolServiceImpl(pools, sessions, config.maxItemBytes()));
 
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     for (BindableService s : services) {
@@ -172,6 +178,7 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus(PipeServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(DictServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ListServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(PoolServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
   }
@@ -257,6 +264,7 @@ public final class BrokerServer implements AutoCloseable {
     pipes.shutdown();
     dicts.shutdown();
     lists.shutdown();
+    pools.shutdown();
     // Answers parked joins and output streams, then ends the children as the policy says
     // (within the kill grace period).
     processes.shutdown();

@@ -19,7 +19,15 @@ import org.junit.jupiter.api.Timeout;
 class ReasonTest {
   // Values of the contract that are never sent as a status (or are protobuf's own).
   private static final Set<String> NOT_SENT =
-      Set.of("ERROR_REASON_UNSPECIFIED", "QUEUE_EMPTY", "QUEUE_FULL", "UNRECOGNIZED");
+      Set.of(
+          "ERROR_REASON_UNSPECIFIED",
+          "QUEUE_EMPTY",
+          "QUEUE_FULL",
+          "TASK_RAISED",
+          "WORKER_DIED",
+          "FUNCTION_NOT_FOUND",
+          "POOL_TERMINATED",
+          "UNRECOGNIZED");
 
   @Test
   void everyReasonExistsInTheContract() {
@@ -107,6 +115,12 @@ class ReasonTest {
             Map.entry(Reason.LIST_ALREADY_EXISTS, ErrorCode.ALREADY_EXISTS),
             Map.entry(Reason.SEMAPHORE_OVER_RELEASED, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.BARRIER_BROKEN, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.POOL_NOT_FOUND, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.TASK_NOT_FOUND, ErrorCode.NOT_FOUND),
+            Map.entry(Reason.POOL_ALREADY_EXISTS, ErrorCode.ALREADY_EXISTS),
+            Map.entry(Reason.POOL_CLOSED, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.POOL_BROKEN, ErrorCode.FAILED_PRECONDITION),
+            Map.entry(Reason.POOL_RUNNING, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.LIMIT_EXCEEDED, ErrorCode.RESOURCE_EXHAUSTED),
             Map.entry(Reason.SPAWN_DISABLED, ErrorCode.PERMISSION_DENIED),
             Map.entry(Reason.EXECUTABLE_NOT_ALLOWED, ErrorCode.PERMISSION_DENIED),
