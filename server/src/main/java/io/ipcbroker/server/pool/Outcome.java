@@ -39,12 +39,12 @@ public record Outcome<P>(P value, Failure failure) {
   }
 
   /** A value. */
-  public static <P> Outcome<P> value(P value) {
+  public static <P> Outcome<P> succeededWith(P value) {
     return new Outcome<>(value, null);
   }
 
   /** A failure. */
-  public static <P> Outcome<P> failed(Failure failure) {
+  public static <P> Outcome<P> failedWith(Failure failure) {
     return new Outcome<>(null, failure);
   }
 

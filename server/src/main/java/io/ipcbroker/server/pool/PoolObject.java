@@ -634,7 +634,7 @@ final class PoolObject<P> {
   private void failLocked(Chunk<P> c, Outcome.Failure f, List<Runnable> after) {
     List<Outcome<P>> outcomes = new ArrayList<>(c.items.size());
     for (int i = 0; i < c.items.size(); i++) {
-      outcomes.add(Outcome.failed(f));
+      outcomes.add(Outcome.failedWith(f));
     }
     failed += outcomes.size();
     after.add(() -> c.job.finished(c, outcomes));

@@ -417,17 +417,17 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
       try {
         Payloads.check(o.getValue(), maxItemBytes);
       } catch (BrokerException e) {
-        return Outcome.failed(
+        return Outcome.failedWith(
             Outcome.Failure.of(
                 Outcome.Kind.ITEM_TOO_LARGE,
                 "the result is over the item limit",
                 Map.of("size", Integer.toString(o.getValue().getData().size()))));
       }
-      return Outcome.value(o.getValue());
+      return Outcome.succeededWith(o.getValue());
     }
     TaskError e = o.getError();
     // Whatever the worker says, it can only report its function's own failure.
-    return Outcome.failed(
+    return Outcome.failedWith(
         new Outcome.Failure(
             Outcome.Kind.RAISED,
             e.getTypeName(),
