@@ -69,7 +69,8 @@ public final class Bench {
               new ProcessSpawnScenario(channel),
               new PipePingPongScenario(channel, other),
               new ValueIncrementScenario(channel, other),
-              new LockScenario(channel, other))) {
+              new LockScenario(channel, other),
+              new PoolMapScenario(channel))) {
         rows.addAll(s.run(plan));
       }
     } finally {

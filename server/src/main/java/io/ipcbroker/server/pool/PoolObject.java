@@ -156,10 +156,16 @@ final class PoolObject<P> {
     List<Runnable> after = new ArrayList<>();
     synchronized (this) {
       checkTakesTasks(accepted);
+      boolean unservable = unservableLocked(function);
       for (int from = 0; from < items.size(); from += chunksize) {
         List<P> part = items.subList(from, Math.min(items.size(), from + chunksize));
-        queue.add(new Chunk<>(chunkIds.getAsLong(), function, part, job, firstIndex + from));
-        queuedItems += part.size();
+        Chunk<P> c = new Chunk<>(chunkIds.getAsLong(), function, part, job, firstIndex + from);
+        if (unservable) {
+          failLocked(c, functionNotFound(function), after);
+        } else {
+          queue.add(c);
+          queuedItems += part.size();
+        }
       }
       dispatchLocked(after);
     }
@@ -257,7 +263,8 @@ final class PoolObject<P> {
         w.retiring = true;
         after.add(() -> channel.retire("closed"));
       }
-      // Chunks that waited for a worker serving their function may fail or go now.
+      // Chunks that waited for a worker serving their function go now, or fail if none can come.
+      failUnservableLocked(after);
       dispatchLocked(after);
     }
     after.forEach(Runnable::run);
@@ -558,50 +565,93 @@ final class PoolObject<P> {
 
   // ---- dispatch ----
 
-  /** Gives queued chunks to workers with credit; fails those no attached worker can serve. */
+  /**
+   * Gives queued chunks, in order, to workers that serve their function and have credit (the least
+   * loaded first). Stops as soon as no worker has credit left, so that a long queue costs nothing
+   * while every worker is busy.
+   */
   private void dispatchLocked(List<Runnable> after) {
-    if (state == State.TERMINATED || state == State.BROKEN) {
+    if (state == State.TERMINATED || state == State.BROKEN || !anyCreditLocked()) {
       return;
     }
     Iterator<Chunk<P>> it = queue.iterator();
     while (it.hasNext()) {
       Chunk<P> c = it.next();
       Worker best = null;
-      boolean served = false;
       for (Worker w : workers.values()) {
-        if (!w.functions.contains(c.function)) {
-          continue;
-        }
-        served = true;
-        if (w.credit > 0 && !w.retiring && mayTakeMore(w)) {
+        if (w.functions.contains(c.function) && mayRun(w)) {
           if (best == null || w.inFlight.size() < best.inFlight.size()) {
             best = w;
           }
         }
       }
-      if (best != null) {
-        it.remove();
-        queuedItems -= c.items.size();
-        runningItems += c.items.size();
-        c.attempts++;
-        best.credit--;
-        best.chunksGiven++;
-        best.inFlight.put(c.id, c);
-        Worker to = best;
-        after.add(() -> to.channel.chunk(c.id, c.function, c.items));
-      } else if (!served && !workers.isEmpty() && slotsStarting() == 0) {
-        // Every worker that could come is here, and none serves it.
-        it.remove();
-        queuedItems -= c.items.size();
-        failLocked(
-            c,
-            Outcome.Failure.of(
-                Outcome.Kind.FUNCTION_NOT_FOUND,
-                "no worker of pool " + name + " serves " + c.function,
-                Map.of("function", c.function)),
-            after);
+      if (best == null) {
+        continue;
+      }
+      it.remove();
+      queuedItems -= c.items.size();
+      runningItems += c.items.size();
+      c.attempts++;
+      best.credit--;
+      best.chunksGiven++;
+      best.inFlight.put(c.id, c);
+      Worker to = best;
+      after.add(() -> to.channel.chunk(c.id, c.function, c.items));
+      if (best.credit == 0 && !anyCreditLocked()) {
+        return;
       }
     }
+  }
+
+  private boolean mayRun(Worker w) {
+    return w.credit > 0 && !w.retiring && mayTakeMore(w);
+  }
+
+  private boolean anyCreditLocked() {
+    for (Worker w : workers.values()) {
+      if (mayRun(w)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether some attached worker serves {@code function}. */
+  private boolean servedLocked(String function) {
+    for (Worker w : workers.values()) {
+      if (w.functions.contains(function)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a function that no attached worker serves must fail now: workers are attached and no
+   * spawned worker that could still serve it is starting.
+   */
+  private boolean unservableLocked(String function) {
+    return !workers.isEmpty() && slotsStarting() == 0 && !servedLocked(function);
+  }
+
+  /** Fails the queued chunks whose function no worker can serve (see {@link #unservableLocked}). */
+  private void failUnservableLocked(List<Runnable> after) {
+    Iterator<Chunk<P>> it = queue.iterator();
+    while (it.hasNext()) {
+      Chunk<P> c = it.next();
+      if (unservableLocked(c.function)) {
+        it.remove();
+        queuedItems -= c.items.size();
+        failLocked(c, functionNotFound(c.function), after);
+      }
+    }
+  }
+
+  private Outcome.Failure functionNotFound(String function) {
+    return Outcome.Failure.of(
+        Outcome.Kind.FUNCTION_NOT_FOUND,
+        "no worker of pool " + name + " serves " + function,
+        Map.of("function", function));
   }
 
   private boolean mayTakeMore(Worker w) {
