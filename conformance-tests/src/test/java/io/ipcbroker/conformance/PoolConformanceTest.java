@@ -422,17 +422,11 @@ class PoolConformanceTest {
   /** A worker in another language (Node.js, from the .proto files alone) serves a Java map. */
   @Test
   void aNodeWorkerServesAJavaClientsMap() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeFalse(
-        Boolean.getBoolean("ipcbroker.skipNode"), "skipped with -Dipcbroker.skipNode=true");
-    java.nio.file.Path client =
-        java.nio.file.Path.of("..", "clients", "node").toAbsolutePath().normalize();
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        java.nio.file.Files.isDirectory(client.resolve("node_modules")),
-        "the Node client's packages are installed by NodeClientConformanceTest");
+    NodeClient.ensureInstalled();
     String pool = createPool(CreatePoolRequest.newBuilder().setProcesses(0));
     Process node =
         new ProcessBuilder("node", "pool_worker.js", ConformanceTarget.address(), pool)
-            .directory(client.toFile())
+            .directory(NodeClient.DIR.toFile())
             .redirectErrorStream(true)
             .start();
     try {
