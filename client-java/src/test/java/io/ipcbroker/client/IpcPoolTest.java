@@ -394,4 +394,14 @@ class IpcPoolTest {
     }
     client.deletePool(name);
   }
+
+  @Test
+  void theReadmeExamplePrintsWhatItSays() {
+    assertThat(PoolTutorialExample.run(broker.target()))
+        .containsExactly(
+            "[1, 4, 9, 16]",
+            "144",
+            "TASK_RAISED java.lang.IllegalArgumentException: bad input",
+            "CLOSED");
+  }
 }
