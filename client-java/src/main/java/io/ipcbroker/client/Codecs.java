@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** Codecs for the common payload types. */
 public final class Codecs {
@@ -44,7 +45,41 @@ public final class Codecs {
         }
       };
 
+  private static final Codec<List<String>> STRING_LIST =
+      new Codec<>() {
+        @Override
+        public String contentType() {
+          return "application/json";
+        }
+
+        @Override
+        public byte[] encode(List<String> value) {
+          StringBuilder b = new StringBuilder("[");
+          for (int i = 0; i < value.size(); i++) {
+            if (i > 0) {
+              b.append(',');
+            }
+            JsonStrings.write(b, value.get(i));
+          }
+          return b.append(']').toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public List<String> decode(byte[] data, String contentType) {
+          return JsonStrings.readArray(new String(data, StandardCharsets.UTF_8));
+        }
+      };
+
   private Codecs() {}
+
+  /**
+   * Lists of strings as a JSON array of strings ({@code ["3","4"]}), written as {@code
+   * application/json}: how {@link IpcPool#starmap} sends each task's arguments, readable in any
+   * language. Decoding accepts only an array of strings (and {@code null} elements as null).
+   */
+  public static Codec<List<String>> stringList() {
+    return STRING_LIST;
+  }
 
   /** UTF-8 text, written as {@code text/plain; charset=utf-8}. */
   public static Codec<String> string() {

@@ -5,6 +5,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import io.ipcbroker.v1.ErrorReason;
+import io.ipcbroker.v1.TaskError;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -142,5 +144,19 @@ final class Errors {
         "index " + index + " is out of range for length " + length,
         Map.of("index", Integer.toString(index), "length", Integer.toString(length)),
         null);
+  }
+
+  /**
+   * A pool task's failure, as its outcome carries it. Not a status: the call that answered it
+   * succeeded.
+   */
+  static IpcTaskException task(TaskError e) {
+    String reason =
+        e.getReason() == ErrorReason.ERROR_REASON_UNSPECIFIED
+                || e.getReason() == ErrorReason.UNRECOGNIZED
+            ? IpcTaskException.TASK_RAISED
+            : e.getReason().name();
+    return new IpcTaskException(
+        reason, e.getTypeName(), e.getMessage(), e.getTraceback(), e.getMetadataMap());
   }
 }

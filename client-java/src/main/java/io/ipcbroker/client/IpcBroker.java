@@ -16,6 +16,7 @@ import io.ipcbroker.v1.CreateEventRequest;
 import io.ipcbroker.v1.CreateListRequest;
 import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreatePipeRequest;
+import io.ipcbroker.v1.CreatePoolRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.CreateSemaphoreRequest;
@@ -26,11 +27,13 @@ import io.ipcbroker.v1.DeleteDictRequest;
 import io.ipcbroker.v1.DeleteEventRequest;
 import io.ipcbroker.v1.DeleteListRequest;
 import io.ipcbroker.v1.DeleteLockRequest;
+import io.ipcbroker.v1.DeletePoolRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
 import io.ipcbroker.v1.DeleteSemaphoreRequest;
 import io.ipcbroker.v1.DeleteValueRequest;
 import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.EventServiceGrpc;
+import io.ipcbroker.v1.GetPoolRequest;
 import io.ipcbroker.v1.GetProcessRequest;
 import io.ipcbroker.v1.ListProcessesRequest;
 import io.ipcbroker.v1.ListProcessesResponse;
@@ -39,6 +42,7 @@ import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Pipe;
 import io.ipcbroker.v1.PipeServiceGrpc;
+import io.ipcbroker.v1.PoolServiceGrpc;
 import io.ipcbroker.v1.ProcessInfo;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.ProcessState;
@@ -635,6 +639,77 @@ public final class IpcBroker implements AutoCloseable {
         DeleteBarrierRequest.newBuilder().setName(name).setAllowMissing(true).build();
     return call(BarrierServiceGrpc.newBlockingStub(channel), s -> s.deleteBarrier(request))
         .getDeleted();
+  }
+
+  // ---- pools (Python's Pool) ----
+
+  /**
+   * Opens the pool {@code name} of {@code processes} workers that the broker spawns from {@code
+   * workerArgv}, creating it if it does not exist: Python's {@code Pool(processes)}, with string
+   * arguments and results ({@link IpcPool#withCodecs} for others). The pool belongs to this client:
+   * it is terminated when the client closes. {@link JavaProcess#of} gives the argv of a Java worker
+   * ({@link PoolWorker#serveFromEnvironment}).
+   *
+   * @throws IpcBrokerException {@code INVALID_ARGUMENT}/{@code INVALID_FIELD_VALUE} for {@code
+   *     processes} outside [1, 256]; {@code FAILED_PRECONDITION}/{@code CONFIG_MISMATCH} if {@code
+   *     name} exists with another configuration; the process service's errors for the command
+   *     ({@code EXECUTABLE_NOT_FOUND}, {@code SPAWN_DISABLED}, ...)
+   */
+  public IpcPool<String, String> pool(String name, int processes, List<String> workerArgv) {
+    Objects.requireNonNull(workerArgv, "workerArgv");
+    return poolBuilder(name).processes(processes).workerArgv(workerArgv).create();
+  }
+
+  /**
+   * Describes the pool {@code name} to create with more settings ({@code maxTasksPerChild}, {@code
+   * retryOnWorkerDeath}, the workers' environment and directory).
+   */
+  public IpcPool.Builder poolBuilder(String name) {
+    return new IpcPool.Builder(this, name);
+  }
+
+  /**
+   * Opens the pool {@code name} served only by workers that attach to it ({@link PoolWorker#serve},
+   * or a program in any language on the {@code Work} stream), creating it if it does not exist. Its
+   * tasks wait until a worker serving their function attaches.
+   */
+  public IpcPool<String, String> attachedPool(String name) {
+    return poolBuilder(name).create();
+  }
+
+  /**
+   * A handle on the existing pool {@code name}, whatever its configuration (one that another client
+   * created, to submit tasks to it).
+   *
+   * @throws IpcBrokerException {@code NOT_FOUND}/{@code POOL_NOT_FOUND} if there is none
+   */
+  public IpcPool<String, String> openPool(String name) {
+    Objects.requireNonNull(name, "name");
+    GetPoolRequest request = GetPoolRequest.newBuilder().setName(name).build();
+    call(PoolServiceGrpc.newBlockingStub(channel), s -> s.getPool(request));
+    return new PoolHandle<>(this, name, Codecs.string(), Codecs.string());
+  }
+
+  /**
+   * Terminates the pool {@code name} (its pending tasks fail with {@code POOL_TERMINATED}, its
+   * workers are stopped) and forgets it.
+   *
+   * @return whether a pool was deleted (false if none had that name)
+   */
+  public boolean deletePool(String name) {
+    Objects.requireNonNull(name, "name");
+    DeletePoolRequest request =
+        DeletePoolRequest.newBuilder().setName(name).setAllowMissing(true).build();
+    return call(PoolServiceGrpc.newBlockingStub(channel), s -> s.deletePool(request)).getDeleted();
+  }
+
+  <A, R> IpcPool<A, R> createPool(
+      CreatePoolRequest request, Codec<A> argCodec, Codec<R> resultCodec) {
+    Objects.requireNonNull(argCodec, "argCodec");
+    Objects.requireNonNull(resultCodec, "resultCodec");
+    CreatePoolRequest withSession = request.toBuilder().setSessionId(sessionId()).build();
+    call(PoolServiceGrpc.newBlockingStub(channel), s -> s.createPool(withSession));
+    return new PoolHandle<>(this, request.getName(), argCodec, resultCodec);
   }
 
   /**
