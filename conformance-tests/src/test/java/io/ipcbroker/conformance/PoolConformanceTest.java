@@ -445,4 +445,33 @@ class PoolConformanceTest {
       node.destroyForcibly();
     }
   }
+
+  @Test
+  void aPoolDiesWithItsOwnerSessionAndItsNameIsFreeAgain() throws Exception {
+    String owner = broker.createSession(600).getSessionId();
+    String name = Rpc.uniqueName("pool");
+    pools.add(name);
+    CreatePoolRequest request =
+        CreatePoolRequest.newBuilder()
+            .setName(name)
+            .setSessionId(owner)
+            .setProcesses(1)
+            .addAllWorkerArgv(JavaChild.command(PoolWorkerChild.class))
+            .setAllowExisting(true)
+            .build();
+    stub().createPool(request);
+    String task = submit(name, "sleep", "60000");
+    await().atMost(Duration.ofSeconds(30)).until(() -> info(name).getTasksRunning() == 1);
+    long pid = info(name).getWorkers(0).getPid();
+    broker.deleteSession(owner);
+    TaskOutcome o = result(task, 10).getOutcome();
+    assertThat(o.getError().getReason()).isEqualTo(ErrorReason.POOL_TERMINATED);
+    assertFails(
+        Status.Code.NOT_FOUND,
+        "POOL_NOT_FOUND",
+        () -> stub().getPool(GetPoolRequest.newBuilder().setName(name).build()));
+    OsProcesses.awaitGone(pid, Duration.ofSeconds(10));
+    assertThat(stub().createPool(request.toBuilder().setSessionId(session).build()).getCreated())
+        .isTrue();
+  }
 }

@@ -878,7 +878,9 @@ final class PoolObject<P> {
     }
     for (Slot s : slots.values()) {
       if (s.worker == null) {
-        ws.add(new WorkerInfo("", s.processId, s.pid, "STARTING", List.of(), 0, 0));
+        // Not attached yet, or its stream ended and its process has not exited yet.
+        String st = s.attached ? "RETIRING" : "STARTING";
+        ws.add(new WorkerInfo("", s.processId, s.pid, st, List.of(), 0, 0));
       }
     }
     return new Info(

@@ -96,7 +96,8 @@ public final class PoolRegistry<P> {
       return CompletableFuture.completedFuture(new Created(pool.info(), false));
     }
     try {
-      SessionOwned owned = s -> pool.terminate();
+      // The pool dies with its owner, name and all: a later create makes a fresh one.
+      SessionOwned owned = s -> delete(name, true);
       Session owner = sessions.attach(sessionId, owned);
       owners.put(pool, () -> sessions.detach(owner, owned));
     } catch (BrokerException e) {
@@ -168,6 +169,9 @@ public final class PoolRegistry<P> {
 
   /** Terminates and forgets {@code name}. */
   public boolean delete(String name, boolean allowMissing) {
+    if (allowMissing && pools.find(name) == null) {
+      return false; // also during shutdown, when the owner session's end comes late
+    }
     return pools.delete(
         name,
         allowMissing,

@@ -275,11 +275,23 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
 
     @Override
     public void outcomes(List<Long> indices, List<Outcome<Payload>> outcomes) {
-      MapOutcomes.Builder b = MapOutcomes.newBuilder().addAllIndices(indices);
-      for (Outcome<Payload> o : outcomes) {
-        b.addOutcomes(toProto(o));
+      // Several messages when needed, so that each fits a client's default receive limit.
+      MapOutcomes.Builder b = MapOutcomes.newBuilder();
+      long bytes = 0;
+      for (int i = 0; i < outcomes.size(); i++) {
+        TaskOutcome o = toProto(outcomes.get(i));
+        int size = o.getSerializedSize() + 16;
+        if (b.getOutcomesCount() > 0 && bytes + size > maxItemBytes) {
+          sender.send(MapResponse.newBuilder().setOutcomes(b).build());
+          b = MapOutcomes.newBuilder();
+          bytes = 0;
+        }
+        b.addIndices(indices.get(i)).addOutcomes(o);
+        bytes += size;
       }
-      sender.send(MapResponse.newBuilder().setOutcomes(b).build());
+      if (b.getOutcomesCount() > 0) {
+        sender.send(MapResponse.newBuilder().setOutcomes(b).build());
+      }
     }
 
     @Override
