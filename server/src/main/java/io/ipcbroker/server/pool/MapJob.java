@@ -75,19 +75,20 @@ final class MapJob<P> implements PoolObject.Job<P> {
   void inputsDone() {
     synchronized (this) {
       inputsDone = true;
+      queueLocked(List.of(), List.of());
     }
     pool.jobClosed(this);
-    emit(List.of(), List.of());
+    drain();
   }
 
   @Override
   public void finished(PoolObject.Chunk<P> chunk, List<Outcome<P>> outcomes) {
-    List<Long> indices = new ArrayList<>();
-    List<Outcome<P>> out = new ArrayList<>();
     synchronized (this) {
       if (ended) {
         return;
       }
+      List<Long> indices = new ArrayList<>();
+      List<Outcome<P>> out = new ArrayList<>();
       for (int i = 0; i < outcomes.size(); i++) {
         long index = chunk.firstIndex + i;
         if (!ordered) {
@@ -98,7 +99,7 @@ final class MapJob<P> implements PoolObject.Job<P> {
         }
       }
       if (ordered) {
-        long next = emitted + indices.size();
+        long next = emitted;
         Outcome<P> o;
         while ((o = waiting.remove(next)) != null) {
           indices.add(next);
@@ -107,23 +108,31 @@ final class MapJob<P> implements PoolObject.Job<P> {
         }
       }
       emitted += indices.size();
+      // Queued in the same step that counts them, so that no later outcome (nor the end) can
+      // overtake them on the way to the sink.
+      queueLocked(indices, out);
     }
-    emit(indices, out);
+    drain();
   }
 
-  /** Sends outcomes (and the end, once everything is answered), in order, one sender at a time. */
-  private void emit(List<Long> indices, List<Outcome<P>> outcomes) {
+  /** Queues outcomes, and the end once everything is answered. */
+  private void queueLocked(List<Long> indices, List<Outcome<P>> outcomes) {
+    if (!indices.isEmpty()) {
+      emits.add(() -> sink.outcomes(indices, outcomes));
+    }
+    if (inputsDone && !ended && emitted == submitted) {
+      ended = true;
+      long count = submitted;
+      emits.add(() -> sink.done(count));
+      pool.mapEnded(this);
+    }
+  }
+
+  /** Sends what is queued, in order, one sender at a time. */
+  private void drain() {
     synchronized (this) {
-      if (!indices.isEmpty()) {
-        emits.add(() -> sink.outcomes(indices, outcomes));
-      }
-      if (inputsDone && !ended && emitted == submitted) {
-        ended = true;
-        long count = submitted;
-        emits.add(() -> sink.done(count));
-      }
       if (emitting) {
-        return; // the thread that emits now sends these too, in order
+        return; // the thread that sends now sends these too, in order
       }
       emitting = true;
     }
@@ -148,17 +157,20 @@ final class MapJob<P> implements PoolObject.Job<P> {
       waiting.clear();
     }
     pool.withdraw(this);
+    pool.mapEnded(this);
   }
 
-  /** Ends the call with {@code e} (deleted pool, shutdown). */
+  /** Ends the call with {@code e} (its session ended, the pool was deleted, shutdown). */
   void fail(BrokerException e) {
     synchronized (this) {
       if (ended) {
         return;
       }
       ended = true;
+      waiting.clear();
     }
     pool.withdraw(this);
+    pool.mapEnded(this);
     sink.fail(e);
   }
 }

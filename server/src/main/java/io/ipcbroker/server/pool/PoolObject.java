@@ -98,6 +98,7 @@ final class PoolObject<P> {
   private final Map<String, Worker> workers = new LinkedHashMap<>();
   private final Map<String, Slot> slots = new LinkedHashMap<>(); // spawned, by process id
   private final Set<Job<P>> openJobs = new LinkedHashSet<>(); // maps still taking inputs
+  private final Set<MapJob<P>> maps = new LinkedHashSet<>(); // maps not yet ended
   private final List<Joiner> joiners = new ArrayList<>();
   private long queuedItems;
   private long runningItems;
@@ -177,9 +178,15 @@ final class PoolObject<P> {
    *
    * @throws BrokerException {@code POOL_CLOSED}, {@code POOL_BROKEN}
    */
-  synchronized void openJob(Job<P> job) {
+  synchronized void openJob(MapJob<P> job) {
     checkTakesTasks(false);
     openJobs.add(job);
+    maps.add(job);
+  }
+
+  /** A map ended (answered, cancelled or failed). */
+  synchronized void mapEnded(MapJob<P> job) {
+    maps.remove(job);
   }
 
   /** A map sent all its inputs: a closed pool may be done now. */
@@ -247,6 +254,11 @@ final class PoolObject<P> {
             Reason.POOL_CLOSED, "pool " + name + " was terminated", "pool", name);
       }
       Slot slot = processId.isEmpty() ? null : slots.get(processId);
+      if (slot == null && !processId.isEmpty() && spawning > 0) {
+        // A spawned worker that said hello before its spawn's answer reached the pool.
+        slot = new Slot(processId, pid);
+        slots.put(processId, slot);
+      }
       w =
           new Worker(
               "worker-" + workerIds.incrementAndGet(),
@@ -255,6 +267,8 @@ final class PoolObject<P> {
               Set.copyOf(functions),
               channel);
       workers.put(w.id, w);
+      Worker accepted = w;
+      after.add(() -> channel.accepted(accepted.id)); // before anything else is sent to it
       if (slot != null) {
         slot.worker = w;
         slot.attached = true;
@@ -374,9 +388,14 @@ final class PoolObject<P> {
         inFlight.clear();
         credit = 0;
       }
+      if (slot != null) {
+        // Its process may live on without its stream (a hung worker): it goes, and is replaced.
+        processes.stop(slot.processId);
+      }
       if (lost.isEmpty()) {
         List<Runnable> after = new ArrayList<>();
         synchronized (PoolObject.this) {
+          failUnservableLocked(after);
           maybeFinishLocked(after);
         }
         after.forEach(Runnable::run);
@@ -397,9 +416,13 @@ final class PoolObject<P> {
         metadata.put("pid", Long.toString(pid));
         for (Chunk<P> c : lost) {
           runningItems -= c.items.size();
-          if (config.retry() && c.attempts < 2 && state != State.TERMINATED) {
+          if (config.retry()
+              && c.attempts < 2
+              && (state == State.RUNNING || state == State.CLOSED)) {
             queue.addFirst(c);
             queuedItems += c.items.size();
+          } else if (state == State.TERMINATED || state == State.BROKEN) {
+            failLocked(c, stoppedFailureLocked(), after);
           } else {
             failLocked(
                 c,
@@ -410,6 +433,7 @@ final class PoolObject<P> {
                 after);
           }
         }
+        failUnservableLocked(after);
         dispatchLocked(after);
         maybeFinishLocked(after);
       }
@@ -481,7 +505,8 @@ final class PoolObject<P> {
     synchronized (this) {
       boolean needed =
           state == State.RUNNING
-              || (state == State.CLOSED && (!queue.isEmpty() || runningItems > 0));
+              || (state == State.CLOSED
+                  && (!queue.isEmpty() || runningItems > 0 || !openJobs.isEmpty()));
       toSpawn = needed ? config.processes() - slots.size() - spawning : 0;
       if (toSpawn <= 0) {
         return CompletableFuture.completedFuture(null);
@@ -508,10 +533,14 @@ final class PoolObject<P> {
     synchronized (this) {
       spawning--;
       if (failure != null) {
-        Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause =
+            failure instanceof java.util.concurrent.CompletionException
+                    && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
         breakLocked("a worker could not be spawned: " + cause.getMessage(), after);
       } else {
-        slots.put(s.processId(), new Slot(s.processId(), s.pid()));
+        slots.putIfAbsent(s.processId(), new Slot(s.processId(), s.pid()));
         early = earlyExits.remove(s.processId());
         if (state == State.TERMINATED || state == State.BROKEN) {
           after.add(() -> processes.stop(s.processId()));
@@ -729,6 +758,15 @@ final class PoolObject<P> {
     after.forEach(Runnable::run);
   }
 
+  /** The failure of tasks that a terminated or broken pool cannot run any more. */
+  private Outcome.Failure stoppedFailureLocked() {
+    return state == State.BROKEN
+        ? Outcome.Failure.of(
+            Outcome.Kind.POOL_BROKEN, "pool " + name + " broke: " + brokenReason, Map.of())
+        : Outcome.Failure.of(
+            Outcome.Kind.POOL_TERMINATED, "pool " + name + " was terminated", Map.of());
+  }
+
   private void breakLocked(String why, List<Runnable> after) {
     if (state == State.TERMINATED || state == State.BROKEN) {
       return;
@@ -861,9 +899,15 @@ final class PoolObject<P> {
   void close(BrokerException e) {
     terminate();
     List<Joiner> failed;
+    List<MapJob<P>> open;
     synchronized (this) {
       failed = new ArrayList<>(joiners);
       joiners.clear();
+      open = new ArrayList<>(maps);
+      maps.clear();
+    }
+    for (MapJob<P> m : open) {
+      m.fail(e);
     }
     for (Joiner j : failed) {
       j.timeout.cancel();

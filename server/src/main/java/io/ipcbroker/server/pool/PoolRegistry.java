@@ -97,19 +97,23 @@ public final class PoolRegistry<P> {
     }
     try {
       // The pool dies with its owner, name and all: a later create makes a fresh one.
-      SessionOwned owned = s -> delete(name, true);
+      SessionOwned owned = s -> deleteThis(pool);
       Session owner = sessions.attach(sessionId, owned);
       owners.put(pool, () -> sessions.detach(owner, owned));
     } catch (BrokerException e) {
-      pools.delete(name, true, p -> p.close(e));
+      deleteThis(pool);
       throw e;
     }
     return pool.spawnMissing()
         .handle(
             (v, failure) -> {
               if (failure != null) {
-                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-                delete(name, true);
+                Throwable cause =
+                    failure instanceof java.util.concurrent.CompletionException
+                            && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
+                deleteThis(pool);
                 if (cause instanceof RuntimeException r) {
                   throw r;
                 }
@@ -167,22 +171,26 @@ public final class PoolRegistry<P> {
     return pools.get(name).join(wait, reply);
   }
 
+  /** Terminates and forgets {@code pool} if its name is still its own (not a re-created one). */
+  private void deleteThis(PoolObject<P> pool) {
+    pools.removeIf(p -> p == pool, this::closeDeleted);
+  }
+
+  private void closeDeleted(PoolObject<P> pool) {
+    Runnable unbind = owners.remove(pool);
+    if (unbind != null) {
+      unbind.run();
+    }
+    pool.close(
+        BrokerException.of(Reason.OBJECT_DELETED, pool.name + " was deleted", "name", pool.name));
+  }
+
   /** Terminates and forgets {@code name}. */
   public boolean delete(String name, boolean allowMissing) {
     if (allowMissing && pools.find(name) == null) {
       return false; // also during shutdown, when the owner session's end comes late
     }
-    return pools.delete(
-        name,
-        allowMissing,
-        pool -> {
-          Runnable unbind = owners.remove(pool);
-          if (unbind != null) {
-            unbind.run();
-          }
-          pool.close(
-              BrokerException.of(Reason.OBJECT_DELETED, name + " was deleted", "name", name));
-        });
+    return pools.delete(name, allowMissing, this::closeDeleted);
   }
 
   /**
@@ -196,7 +204,7 @@ public final class PoolRegistry<P> {
     Names.checkRequired("function", function);
     String id = "task-" + taskIds.incrementAndGet();
     SessionOwned owned = s -> forget(id);
-    Session session = sessions.attach(sessionId, owned);
+    Session[] session = new Session[1];
     TaskRecord<P> task =
         new TaskRecord<>(
             id,
@@ -204,14 +212,16 @@ public final class PoolRegistry<P> {
             timer,
             () -> {
               tasks.remove(id);
-              sessions.detach(session, owned);
+              sessions.detach(session[0], owned);
             });
+    // In the map before the session binding, so that the session's end always finds it.
     tasks.put(id, task);
     try {
+      session[0] = sessions.attach(sessionId, owned);
       pool.submit(task, function, List.of(args), 0, 1, false);
     } catch (BrokerException e) {
       tasks.remove(id);
-      sessions.detach(session, owned);
+      sessions.detach(session[0], owned);
       throw e;
     }
     return id;
@@ -342,8 +352,8 @@ public final class PoolRegistry<P> {
   private void signal(String processId, ProcessSignal signal) {
     try {
       processes.signal(processId, signal, false);
-    } catch (BrokerException e) {
-      // Gone already: nothing to stop.
+    } catch (RuntimeException e) {
+      // Gone already, or the broker is stopping (its own shutdown stops the children).
     }
   }
 

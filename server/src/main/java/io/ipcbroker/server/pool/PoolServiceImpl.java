@@ -215,7 +215,9 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                   open.getOrdered(),
                   open.hasWindow() ? open.getWindow() : null,
                   this);
-          binding.onEnd(this::fail);
+          MapJob<Payload> opened = job;
+          // The session's end fails the job (which withdraws its chunks), then the call.
+          binding.onEnd(opened::fail);
           sender.send(
               MapResponse.newBuilder()
                   .setOpened(
@@ -347,10 +349,6 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                   this);
           worker = w;
           binding.onEnd(e -> failWith(e));
-          sender.send(
-              WorkResponse.newBuilder()
-                  .setAccepted(WorkerAccepted.newBuilder().setWorkerId(w.id))
-                  .build());
         } else if (w == null) {
           throw violation("the first request must carry hello");
         } else if (request.hasCredit()) {
@@ -395,6 +393,14 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     }
 
     @Override
+    public void accepted(String workerId) {
+      sender.send(
+          WorkResponse.newBuilder()
+              .setAccepted(WorkerAccepted.newBuilder().setWorkerId(workerId))
+              .build());
+    }
+
+    @Override
     public void chunk(long chunkId, String function, List<Payload> items) {
       sender.send(
           WorkResponse.newBuilder()
@@ -436,6 +442,9 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
                 Map.of("size", Integer.toString(o.getValue().getData().size()))));
       }
       return Outcome.succeededWith(o.getValue());
+    }
+    if (!o.hasError()) {
+      throw violation("an outcome with neither a value nor an error");
     }
     TaskError e = o.getError();
     // Whatever the worker says, it can only report its function's own failure.

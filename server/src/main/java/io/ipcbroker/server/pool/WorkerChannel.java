@@ -9,6 +9,9 @@ import java.util.List;
  * @param <P> the payload type
  */
 public interface WorkerChannel<P> {
+  /** Answers the worker's hello; the first thing it is sent. */
+  void accepted(String workerId);
+
   /** Sends a chunk. */
   void chunk(long chunkId, String function, List<P> items);
 

@@ -61,16 +61,24 @@ class PoolObjectTest {
     final List<Long> chunkIds = new ArrayList<>();
     final List<List<String>> chunks = new ArrayList<>();
     final List<String> retired = new ArrayList<>();
+    final List<String> sent = new ArrayList<>(); // what was sent, in order: accepted, chunk, retire
     boolean ended;
 
     @Override
+    public synchronized void accepted(String workerId) {
+      sent.add("accepted");
+    }
+
+    @Override
     public synchronized void chunk(long chunkId, String function, List<String> items) {
+      sent.add("chunk");
       chunkIds.add(chunkId);
       chunks.add(items);
     }
 
     @Override
     public synchronized void retire(String reason) {
+      sent.add("retire");
       retired.add(reason);
     }
 
@@ -364,5 +372,172 @@ class PoolObjectTest {
     w1.credit(1);
     w1.result(c1.chunkIds.get(1), squares(c1.chunks.get(1)));
     assertThat(done[0]).isEqualTo(5);
+  }
+
+  @Test
+  void aChunkLostWhileThePoolBreaksFailsWithTheBreakNotARetry() {
+    PoolObject<String> pool = pool(2, 0, true);
+    pool.spawnMissing();
+    FakeChannel ch = new FakeChannel();
+    PoolObject<String>.Worker w = pool.attach(List.of("square"), "proc-1", 0, ch);
+    Recorder job = new Recorder();
+    pool.submit(job, "square", List.of("1"), 0, 1, false);
+    w.credit(1);
+    w.gone(); // waits for proc-1's exit status
+    processes.exit("proc-2", "1"); // never attached: the pool breaks meanwhile
+    processes.exit("proc-1", "137");
+    assertThat(job.outcomes)
+        .extracting(o -> o.failure().kind())
+        .containsExactly(Outcome.Kind.POOL_BROKEN);
+    assertThat(pool.info().queued()).isZero();
+  }
+
+  @Test
+  void aClosedPoolWithAnOpenMapStillReplacesAWorkerThatExits() {
+    PoolObject<String> pool = pool(1, 1, false);
+    pool.spawnMissing();
+    FakeChannel ch = new FakeChannel();
+    PoolObject<String>.Worker w = pool.attach(List.of("square"), "proc-1", 0, ch);
+    List<String> values = new ArrayList<>();
+    MapJob<String> map = new MapJob<>(pool, "square", 1, true, 1, sink(values));
+    pool.openJob(map);
+    map.inputs(List.of("2"));
+    pool.close();
+    w.credit(1);
+    w.result(ch.chunkIds.get(0), squares(ch.chunks.get(0)));
+    assertThat(ch.retired).containsExactly("maxtasksperchild");
+    w.gone();
+    processes.exit("proc-1", "0");
+    // The map still sends inputs: the pool needs a worker for them.
+    assertThat(processes.spawned).containsExactly("proc-1", "proc-2");
+    map.inputs(List.of("3"));
+    FakeChannel ch2 = new FakeChannel();
+    PoolObject<String>.Worker w2 = pool.attach(List.of("square"), "proc-2", 0, ch2);
+    w2.credit(1);
+    w2.result(ch2.chunkIds.get(0), squares(ch2.chunks.get(0)));
+    assertThat(values).containsExactly("4", "9");
+  }
+
+  @Test
+  void aSpawnedWorkerThatSaysHelloBeforeItsSpawnAnswersIsStillItsSlot() {
+    PoolObject<String> pool = pool(1, 0, false);
+    CompletableFuture<PoolObject.Spawned> late = new CompletableFuture<>();
+    PoolObject.ExitListener[] exit = new PoolObject.ExitListener[1];
+    PoolObject<String> slow =
+        new PoolObject<>(
+            "slow",
+            new PoolConfig(1, List.of("worker"), Map.of(), "", 0, false),
+            new PoolObject.Processes() {
+              @Override
+              public CompletableFuture<PoolObject.Spawned> spawn(
+                  PoolObject<?> p, PoolObject.ExitListener exited) {
+                exit[0] = exited;
+                return late;
+              }
+
+              @Override
+              public void stop(String processId) {}
+            },
+            timer,
+            chunkIds::incrementAndGet);
+    slow.spawnMissing();
+    FakeChannel ch = new FakeChannel();
+    slow.attach(List.of("square"), "proc-9", 4242, ch);
+    late.complete(new PoolObject.Spawned("proc-9", 4242));
+    assertThat(slow.info().workers())
+        .extracting(PoolObject.WorkerInfo::processId)
+        .containsExactly("proc-9");
+    // Its exit after it attached is an ordinary exit, not a broken pool.
+    exit[0].exited("proc-9", Map.of("exit_code", "0"), "exit code 0");
+    assertThat(slow.state()).isEqualTo(PoolObject.State.RUNNING);
+    assertThat(pool.state()).isEqualTo(PoolObject.State.RUNNING);
+  }
+
+  @Test
+  void aRetireNeverOvertakesTheAcceptance() {
+    PoolObject<String> pool = pool(0, 0, false);
+    pool.close();
+    FakeChannel ch = new FakeChannel();
+    pool.attach(List.of("square"), "", 1, ch);
+    assertThat(ch.sent).containsExactly("accepted", "retire");
+  }
+
+  @Test
+  void racingChunksNeverLoseOrReorderAMapsOutcomes() throws Exception {
+    for (int round = 0; round < 200; round++) {
+      PoolObject<String> pool = pool(0, 0, false);
+      FakeChannel c1 = new FakeChannel();
+      FakeChannel c2 = new FakeChannel();
+      PoolObject<String>.Worker w1 = pool.attach(List.of("square"), "", 1, c1);
+      PoolObject<String>.Worker w2 = pool.attach(List.of("square"), "", 2, c2);
+      List<String> values = java.util.Collections.synchronizedList(new ArrayList<>());
+      long[] done = {-1};
+      MapJob<String> map =
+          new MapJob<>(
+              pool,
+              "square",
+              1,
+              round % 2 == 0,
+              8,
+              new MapSink<>() {
+                @Override
+                public void outcomes(List<Long> indices, List<Outcome<String>> outcomes) {
+                  synchronized (values) {
+                    assertThat(done[0]).as("outcomes after done").isEqualTo(-1);
+                    outcomes.forEach(o -> values.add(o.value()));
+                  }
+                }
+
+                @Override
+                public void done(long count) {
+                  synchronized (values) {
+                    done[0] = count;
+                  }
+                }
+
+                @Override
+                public void fail(BrokerException e) {
+                  throw e;
+                }
+              });
+      pool.openJob(map);
+      map.inputs(List.of("1", "2"));
+      w1.credit(1);
+      w2.credit(1);
+      map.inputsDone();
+      CompletableFuture<Void> a =
+          CompletableFuture.runAsync(
+              () -> w1.result(c1.chunkIds.get(0), squares(c1.chunks.get(0))));
+      CompletableFuture<Void> b =
+          CompletableFuture.runAsync(
+              () -> w2.result(c2.chunkIds.get(0), squares(c2.chunks.get(0))));
+      a.get();
+      b.get();
+      synchronized (values) {
+        assertThat(done[0]).isEqualTo(2);
+        if (round % 2 == 0) {
+          assertThat(values).containsExactly("1", "4");
+        } else {
+          assertThat(values).containsExactlyInAnyOrder("1", "4");
+        }
+      }
+    }
+  }
+
+  private static MapSink<String> sink(List<String> values) {
+    return new MapSink<>() {
+      @Override
+      public void outcomes(List<Long> indices, List<Outcome<String>> outcomes) {
+        outcomes.forEach(o -> values.add(o.value()));
+      }
+
+      @Override
+      public void done(long count) {}
+
+      @Override
+      public void fail(BrokerException e) {
+        throw e;
+      }
+    };
   }
 }
