@@ -14,6 +14,7 @@ import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.LockServiceGrpc;
+import io.ipcbroker.v1.PoolServiceGrpc;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -28,10 +29,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every RPC of the manager-object services (locks, semaphores, events, barriers, dicts, lists),
- * sent an empty request and requests of random bytes: each is answered at once with {@code
- * INVALID_ARGUMENT} and a documented reason (never {@code INTERNAL} or {@code UNKNOWN}), and the
- * broker goes on serving. Seeds are fixed and printed.
+ * Every RPC of the manager-object and pool services (locks, semaphores, events, barriers, dicts,
+ * lists, pools; streams sent one request), sent an empty request and requests of random bytes: each
+ * is answered at once with {@code INVALID_ARGUMENT} and a documented reason (never {@code INTERNAL}
+ * or {@code UNKNOWN}), and the broker goes on serving. Seeds are fixed and printed.
  */
 @Timeout(120)
 class ManagerBadInputConformanceTest {
@@ -50,7 +51,8 @@ class ManagerBadInputConformanceTest {
             EventServiceGrpc.getServiceDescriptor(),
             BarrierServiceGrpc.getServiceDescriptor(),
             DictServiceGrpc.getServiceDescriptor(),
-            ListServiceGrpc.getServiceDescriptor())
+            ListServiceGrpc.getServiceDescriptor(),
+            PoolServiceGrpc.getServiceDescriptor())
         .flatMap((ServiceDescriptor s) -> s.getMethods().stream());
   }
 
@@ -80,7 +82,7 @@ class ManagerBadInputConformanceTest {
     assertThat(empty).as("an empty request must fail").isNotNull();
     assertThat(empty.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(Rpc.errorInfo(empty).getReason())
-        .isIn("INVALID_NAME", "FIELD_REQUIRED", "INVALID_FIELD_VALUE");
+        .isIn("INVALID_NAME", "FIELD_REQUIRED", "INVALID_FIELD_VALUE", "STREAM_PROTOCOL_VIOLATION");
 
     long seed = method.getFullMethodName().hashCode();
     Random random = new Random(seed);
