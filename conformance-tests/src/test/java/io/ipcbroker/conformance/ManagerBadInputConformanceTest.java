@@ -53,7 +53,9 @@ class ManagerBadInputConformanceTest {
             DictServiceGrpc.getServiceDescriptor(),
             ListServiceGrpc.getServiceDescriptor(),
             PoolServiceGrpc.getServiceDescriptor())
-        .flatMap((ServiceDescriptor s) -> s.getMethods().stream());
+        .flatMap((ServiceDescriptor s) -> s.getMethods().stream())
+        // ListPools takes no input: there is nothing in its request to get wrong.
+        .filter(m -> !m.getBareMethodName().equals("ListPools"));
   }
 
   /** Sends {@code body} as the raw request of {@code method}. */

@@ -14,6 +14,7 @@ import io.ipcbroker.v1.GetPoolRequest;
 import io.ipcbroker.v1.GetTaskResultRequest;
 import io.ipcbroker.v1.GetTaskResultResponse;
 import io.ipcbroker.v1.JoinPoolRequest;
+import io.ipcbroker.v1.ListPoolsRequest;
 import io.ipcbroker.v1.MapInputs;
 import io.ipcbroker.v1.MapOpen;
 import io.ipcbroker.v1.MapRequest;
@@ -194,6 +195,13 @@ class PoolConformanceTest {
       }
     }
     assertThat(info(pool).getTasksSucceeded()).isEqualTo(200);
+    assertThat(
+            stub().listPools(ListPoolsRequest.getDefaultInstance()).getPoolsList().stream()
+                .filter(p -> p.getName().equals(pool))
+                .findFirst()
+                .orElseThrow()
+                .getWorkersCount())
+        .isEqualTo(2);
   }
 
   @Test

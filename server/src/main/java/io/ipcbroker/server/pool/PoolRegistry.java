@@ -152,6 +152,16 @@ public final class PoolRegistry<P> {
     return pools.get(name).info();
   }
 
+  /** Describes every pool, by name. */
+  public List<PoolObject.Info> list() {
+    List<PoolObject.Info> all = new java.util.ArrayList<>();
+    for (PoolObject<P> p : pools.list()) {
+      all.add(p.info());
+    }
+    all.sort(java.util.Comparator.comparing(PoolObject.Info::name));
+    return all;
+  }
+
   /** Closes {@code name}. */
   public PoolObject.Info close(String name) {
     PoolObject<P> pool = pools.get(name);

@@ -24,6 +24,8 @@ import io.ipcbroker.v1.GetTaskResultRequest;
 import io.ipcbroker.v1.GetTaskResultResponse;
 import io.ipcbroker.v1.JoinPoolRequest;
 import io.ipcbroker.v1.JoinPoolResponse;
+import io.ipcbroker.v1.ListPoolsRequest;
+import io.ipcbroker.v1.ListPoolsResponse;
 import io.ipcbroker.v1.MapDone;
 import io.ipcbroker.v1.MapOpen;
 import io.ipcbroker.v1.MapOpened;
@@ -94,6 +96,19 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
     Rpcs.unary(
         observer,
         () -> GetPoolResponse.newBuilder().setPool(toProto(pools.info(request.getName()))).build());
+  }
+
+  @Override
+  public void listPools(ListPoolsRequest request, StreamObserver<ListPoolsResponse> observer) {
+    Rpcs.unary(
+        observer,
+        () -> {
+          ListPoolsResponse.Builder b = ListPoolsResponse.newBuilder();
+          for (PoolObject.Info i : pools.list()) {
+            b.addPools(toProto(i));
+          }
+          return b.build();
+        });
   }
 
   @Override
