@@ -52,6 +52,7 @@ final class MapStream<R>
   private ClientCallStreamObserver<MapRequest> requests; // sends guarded by sendLock
   private volatile boolean closed; // by the caller
   private volatile boolean callEnded;
+  private boolean cancelled; // guarded by sendLock
 
   // The reader's state, guarded by this.
   private long sent;
@@ -107,11 +108,11 @@ final class MapStream<R>
             .setWindow(s.window)
             .setSessionId(broker.sessionId())
             .build();
+    broker.track(s); // first: a call that fails at once untracks it
     synchronized (s.sendLock) {
       PoolServiceGrpc.newStub(broker.channel()).map(s);
       s.requests.onNext(MapRequest.newBuilder().setOpen(open).build());
     }
-    broker.track(s); // after the start: a closing client then cancels a started call
     return s;
   }
 
@@ -223,8 +224,8 @@ final class MapStream<R>
                   .setInputs(MapInputs.newBuilder().addAllItems(pending))
                   .build();
           synchronized (sendLock) {
-            if (callEnded) {
-              return; // the outcome of the call (a failure) is on its way
+            if (callEnded || cancelled) {
+              return; // the outcome of the call (a failure, or the close) is on its way
             }
             requests.onNext(request);
           }
@@ -234,7 +235,7 @@ final class MapStream<R>
         }
         if (exhausted) {
           synchronized (sendLock) {
-            if (!callEnded) {
+            if (!callEnded && !cancelled) {
               requests.onCompleted();
             }
           }
@@ -266,10 +267,11 @@ final class MapStream<R>
   }
 
   private void cancel(String why) {
-    if (!callEnded) {
-      synchronized (sendLock) {
+    synchronized (sendLock) {
+      if (!callEnded && !cancelled && requests != null) {
         requests.cancel(why, null);
       }
+      cancelled = true; // nothing is sent after a cancel (the call would throw)
     }
     broker.untrack(this);
   }

@@ -70,6 +70,7 @@ final class PoolHandle<A, R> implements IpcPool<A, R> {
   @Override
   public CompletableFuture<List<R>> mapAsync(
       String function, Iterable<? extends A> args, int chunksize) {
+    broker.checkUsable(); // CLIENT_CLOSED rather than the executor's rejection
     return CompletableFuture.supplyAsync(() -> map(function, args, chunksize), broker.callbacks());
   }
 

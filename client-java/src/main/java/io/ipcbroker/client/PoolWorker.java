@@ -115,7 +115,9 @@ public final class PoolWorker {
 
   /**
    * Ends {@link #serve}: the worker finishes the chunks it holds and leaves the pool (queued tasks
-   * go to other workers). Does nothing when not serving.
+   * go to other workers). Does nothing when not serving. On a busy pool, a chunk the broker sent
+   * against this worker's credit just before it left is not run here: it fails with {@code
+   * WORKER_DIED}, or runs elsewhere if the pool retries (the protocol has no "drain" message yet).
    */
   public void stop() {
     Serving s = current;
@@ -165,6 +167,7 @@ public final class PoolWorker {
         synchronized (this) {
           PoolServiceGrpc.newStub(broker.channel()).work(this);
           requests.onNext(WorkRequest.newBuilder().setHello(hello).build());
+          maybeHalfClose(); // a stop() that came before the stream started
         }
         broker.track(this);
         ended.get();
@@ -203,8 +206,22 @@ public final class PoolWorker {
     private void runChunk(Chunk chunk) {
       ChunkResult.Builder result = ChunkResult.newBuilder().setChunkId(chunk.getChunkId());
       Function<Payload, Payload> fn = functions.get(chunk.getFunction());
-      for (Payload item : chunk.getItemsList()) {
-        result.addOutcomes(runOne(fn, chunk.getFunction(), item));
+      try {
+        for (Payload item : chunk.getItemsList()) {
+          result.addOutcomes(runOne(fn, chunk.getFunction(), item));
+        }
+      } catch (Throwable t) {
+        // Whatever escaped (an Error): every input is answered anyway, so that no task hangs.
+        result.clearOutcomes();
+        for (int i = 0; i < chunk.getItemsCount(); i++) {
+          result.addOutcomes(
+              TaskOutcome.newBuilder()
+                  .setError(
+                      TaskError.newBuilder()
+                          .setReason(ErrorReason.TASK_RAISED)
+                          .setTypeName(t.getClass().getName())
+                          .setMessage(String.valueOf(t.getMessage()))));
+        }
       }
       synchronized (this) {
         inFlight--;
@@ -224,7 +241,8 @@ public final class PoolWorker {
     }
 
     private void maybeHalfClose() {
-      if (retiring && inFlight == 0 && !halfClosed && !ended.isDone()) {
+      // Before the stream started (a stop() racing serve()), run() half-closes after its hello.
+      if (requests != null && retiring && inFlight == 0 && !halfClosed && !ended.isDone()) {
         halfClosed = true;
         requests.onCompleted();
       }
@@ -242,15 +260,15 @@ public final class PoolWorker {
     }
 
     private synchronized void cancel(String why) {
-      if (!ended.isDone()) {
+      if (requests != null && !halfClosed) {
         requests.cancel(why, null);
       }
     }
 
     @Override
     public void abort(IpcBrokerException why) {
+      cancel("the client closed"); // first: the stream must end even though serve() returns now
       ended.completeExceptionally(why);
-      cancel("the client closed");
     }
 
     @Override

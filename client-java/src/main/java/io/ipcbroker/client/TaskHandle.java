@@ -108,19 +108,26 @@ final class TaskHandle<R> implements IpcAsyncResult<R> {
   @Override
   public CompletableFuture<R> toFuture() {
     CompletableFuture<R> out = new CompletableFuture<>();
-    outcome.whenCompleteAsync(
+    outcome.whenComplete(
         (o, t) -> {
-          if (t != null) {
-            out.completeExceptionally(Errors.translate(t));
-            return;
-          }
+          Runnable complete =
+              () -> {
+                if (t != null) {
+                  out.completeExceptionally(Errors.translate(t));
+                  return;
+                }
+                try {
+                  out.complete(decode(o));
+                } catch (RuntimeException e) {
+                  out.completeExceptionally(e);
+                }
+              };
           try {
-            out.complete(decode(o));
-          } catch (RuntimeException e) {
-            out.completeExceptionally(e);
+            broker.callbacks().execute(complete); // never on a gRPC thread
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            complete.run(); // the client closed: complete here rather than never
           }
-        },
-        broker.callbacks());
+        });
     return out;
   }
 

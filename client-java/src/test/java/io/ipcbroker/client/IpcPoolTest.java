@@ -349,7 +349,7 @@ class IpcPoolTest {
       assertThat(refused.code()).isEqualTo(IpcBrokerException.Code.FAILED_PRECONDITION);
       assertThat(refused.reason()).isEqualTo("POOL_CLOSED");
       pool.join();
-      assertThat(r.get(Duration.ZERO)).isEqualTo("500");
+      assertThat(r.get(Duration.ofSeconds(10))).isEqualTo("500");
       assertThat(pool.info().state()).isEqualTo(IpcPool.State.CLOSED);
       assertThat(pool.info().workers()).isEmpty();
       assertThat(c.deletePool(pool.name())).isTrue();
