@@ -87,15 +87,7 @@ final class NamedLockHandle implements IpcNamedLock {
             request.build(),
             nowait ? Duration.ZERO : timeout,
             r -> r);
-    AcquireLockResponse answer;
-    try {
-      answer = call.await("an acquire");
-    } catch (IpcBrokerException e) {
-      if (Errors.outcomeUnknown(e)) {
-        reconcile(requestId);
-      }
-      throw e;
-    }
+    AcquireLockResponse answer = call.awaitOrSettle("an acquire", () -> reconcile(requestId));
     if (answer.getAcquired()) {
       record(new Hold(answer.getHoldCount(), answer.getFencingToken(), answer.getAbandoned()));
     }

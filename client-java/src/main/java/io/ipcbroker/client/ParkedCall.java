@@ -119,6 +119,22 @@ final class ParkedCall<V> implements BrokerCall {
   }
 
   /**
+   * As {@link #await}, for a call that may take something on the broker (an acquire): when the
+   * caller gives up or the answer is lost ({@link Errors#outcomeUnknown}), {@code settle} tells the
+   * broker before the failure is thrown, so that nothing stays taken that nobody knows of.
+   */
+  V awaitOrSettle(String what, Runnable settle) {
+    try {
+      return await(what);
+    } catch (IpcBrokerException e) {
+      if (Errors.outcomeUnknown(e)) {
+        settle.run();
+      }
+      throw e;
+    }
+  }
+
+  /**
    * A future of the answer that fails with the SDK's exceptions and completes on {@code callbacks},
    * never on a gRPC thread. Cancelling it, or completing it exceptionally from outside, gives the
    * call up on the broker.

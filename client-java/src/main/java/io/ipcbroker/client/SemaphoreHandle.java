@@ -67,22 +67,20 @@ final class SemaphoreHandle implements IpcSemaphore {
             request.build(),
             nowait ? Duration.ZERO : timeout,
             r -> r);
-    AcquireSemaphoreResponse answer;
-    try {
-      answer = call.await("an acquire");
-    } catch (IpcBrokerException e) {
-      if (Errors.outcomeUnknown(e)) {
-        // A permit nobody knows of would stay taken until the session ends: settle it.
-        ReconcileSemaphoreRequest settle =
-            ReconcileSemaphoreRequest.newBuilder()
-                .setName(name)
-                .setSessionId(broker.sessionId())
-                .setRequestId(requestId)
-                .build();
-        broker.settle(() -> broker.callUninterruptibly(futures, s -> s.reconcileSemaphore(settle)));
-      }
-      throw e;
-    }
+    AcquireSemaphoreResponse answer =
+        call.awaitOrSettle(
+            "an acquire",
+            () -> {
+              // A permit nobody knows of would stay taken until the session ends: settle it.
+              ReconcileSemaphoreRequest settle =
+                  ReconcileSemaphoreRequest.newBuilder()
+                      .setName(name)
+                      .setSessionId(broker.sessionId())
+                      .setRequestId(requestId)
+                      .build();
+              broker.settle(
+                  () -> broker.callUninterruptibly(futures, s -> s.reconcileSemaphore(settle)));
+            });
     if (answer.getAcquired()) {
       abandoned.set(answer.getAbandoned());
     }

@@ -74,6 +74,8 @@ class PoolConformanceTest {
 
   /** A pool of {@code processes} spawned raw-stub workers. */
   private String spawnedPool(int processes, int maxTasks, boolean retry) {
+    // The broker runs this host's java with this test's class path: only on the same host.
+    ConformanceTarget.assumeSameHost();
     return createPool(
         CreatePoolRequest.newBuilder()
             .setProcesses(processes)

@@ -15,8 +15,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -62,6 +66,9 @@ final class PoolObject<P> {
     void exited(String processId, Map<String, String> metadata, String description);
   }
 
+  /** An exit that came before its spawn's answer. */
+  private record ExitNote(Map<String, String> metadata, String description) {}
+
   /** A description of the pool. */
   record Info(
       String name,
@@ -74,12 +81,20 @@ final class PoolObject<P> {
       long failed,
       String brokenReason) {}
 
+  /** A worker's state. */
+  enum WorkerState {
+    STARTING,
+    IDLE,
+    BUSY,
+    RETIRING
+  }
+
   /** A description of a worker. */
   record WorkerInfo(
       String workerId,
       String processId,
       long pid,
-      String state,
+      WorkerState state,
       List<String> functions,
       long chunksDone,
       int inFlight) {}
@@ -100,6 +115,8 @@ final class PoolObject<P> {
   private final Set<Job<P>> openJobs = new LinkedHashSet<>(); // maps still taking inputs
   private final Set<MapJob<P>> maps = new LinkedHashSet<>(); // maps not yet ended
   private final List<Joiner> joiners = new ArrayList<>();
+  private int spawning; // spawns asked for and not answered yet
+  private final Map<String, ExitNote> earlyExits = new HashMap<>(); // exits before their answers
   private long queuedItems;
   private long runningItems;
   private long succeeded;
@@ -246,12 +263,8 @@ final class PoolObject<P> {
     List<Runnable> after = new ArrayList<>();
     Worker w;
     synchronized (this) {
-      if (state == State.BROKEN) {
-        checkTakesTasks(false);
-      }
-      if (state == State.TERMINATED) {
-        throw BrokerException.of(
-            Reason.POOL_CLOSED, "pool " + name + " was terminated", "pool", name);
+      if (state == State.BROKEN || state == State.TERMINATED) {
+        checkTakesTasks(false); // a closed pool still takes workers: its tasks must finish
       }
       Slot slot = processId.isEmpty() ? null : slots.get(processId);
       if (slot == null && !processId.isEmpty() && spawning > 0) {
@@ -441,13 +454,16 @@ final class PoolObject<P> {
     }
 
     private WorkerInfo info() {
-      String s = retiring ? "RETIRING" : inFlight.isEmpty() ? "IDLE" : "BUSY";
+      WorkerState s =
+          retiring
+              ? WorkerState.RETIRING
+              : inFlight.isEmpty() ? WorkerState.IDLE : WorkerState.BUSY;
       return new WorkerInfo(
           id,
           slot == null ? "" : slot.processId,
           pid,
           s,
-          List.copyOf(new java.util.TreeSet<>(functions)),
+          List.copyOf(new TreeSet<>(functions)),
           chunksDone,
           inFlight.size());
     }
@@ -463,7 +479,7 @@ final class PoolObject<P> {
     Worker worker;
     boolean attached;
     Map<String, String> exit; // null while it runs
-    final List<java.util.function.Consumer<Map<String, String>>> exitWaiters = new ArrayList<>();
+    final List<Consumer<Map<String, String>>> exitWaiters = new ArrayList<>();
 
     Slot(String processId, long pid) {
       this.processId = processId;
@@ -471,10 +487,9 @@ final class PoolObject<P> {
     }
 
     /** Calls {@code then} with the exit metadata once known, or with none after {@code nanos}. */
-    void onExit(java.util.function.Consumer<Map<String, String>> then, long nanos) {
-      java.util.concurrent.atomic.AtomicBoolean done =
-          new java.util.concurrent.atomic.AtomicBoolean();
-      java.util.function.Consumer<Map<String, String>> once =
+    void onExit(Consumer<Map<String, String>> then, long nanos) {
+      AtomicBoolean done = new AtomicBoolean();
+      Consumer<Map<String, String>> once =
           m -> {
             if (done.compareAndSet(false, true)) {
               then.accept(m);
@@ -484,13 +499,16 @@ final class PoolObject<P> {
       synchronized (PoolObject.this) {
         known = exit;
         if (known == null) {
-          exitWaiters.add(once);
+          Timer.Timeout fallback = timer.schedule(() -> once.accept(Map.of()), nanos);
+          exitWaiters.add(
+              m -> {
+                fallback.cancel();
+                once.accept(m);
+              });
         }
       }
       if (known != null) {
         once.accept(known);
-      } else {
-        timer.schedule(() -> once.accept(Map.of()), nanos);
       }
     }
   }
@@ -533,12 +551,7 @@ final class PoolObject<P> {
     synchronized (this) {
       spawning--;
       if (failure != null) {
-        Throwable cause =
-            failure instanceof java.util.concurrent.CompletionException
-                    && failure.getCause() != null
-                ? failure.getCause()
-                : failure;
-        breakLocked("a worker could not be spawned: " + cause.getMessage(), after);
+        breakLocked("a worker could not be spawned: " + unwrap(failure).getMessage(), after);
       } else {
         slots.putIfAbsent(s.processId(), new Slot(s.processId(), s.pid()));
         early = earlyExits.remove(s.processId());
@@ -554,16 +567,17 @@ final class PoolObject<P> {
     }
   }
 
-  /** An exit that came before its spawn's answer. */
-  private record ExitNote(Map<String, String> metadata, String description) {}
-
-  private int spawning;
-  private final Map<String, ExitNote> earlyExits = new HashMap<>();
+  /** A future's failure as it was thrown, without the {@link CompletionException} around it. */
+  static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
+  }
 
   /** A spawned worker's process exited: it is replaced, or (never attached) the pool breaks. */
   void exited(String processId, Map<String, String> metadata, String description) {
     List<Runnable> after = new ArrayList<>();
-    List<java.util.function.Consumer<Map<String, String>>> waiters;
+    List<Consumer<Map<String, String>>> waiters;
     boolean replace = false;
     synchronized (this) {
       Slot slot = slots.remove(processId);
@@ -923,7 +937,7 @@ final class PoolObject<P> {
     for (Slot s : slots.values()) {
       if (s.worker == null) {
         // Not attached yet, or its stream ended and its process has not exited yet.
-        String st = s.attached ? "RETIRING" : "STARTING";
+        WorkerState st = s.attached ? WorkerState.RETIRING : WorkerState.STARTING;
         ws.add(new WorkerInfo("", s.processId, s.pid, st, List.of(), 0, 0));
       }
     }

@@ -16,6 +16,8 @@ import io.ipcbroker.server.process.ProcessSpec;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionOwned;
 import io.ipcbroker.server.session.SessionRegistry;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,11 +110,7 @@ public final class PoolRegistry<P> {
         .handle(
             (v, failure) -> {
               if (failure != null) {
-                Throwable cause =
-                    failure instanceof java.util.concurrent.CompletionException
-                            && failure.getCause() != null
-                        ? failure.getCause()
-                        : failure;
+                Throwable cause = PoolObject.unwrap(failure);
                 deleteThis(pool);
                 if (cause instanceof RuntimeException r) {
                   throw r;
@@ -154,11 +152,11 @@ public final class PoolRegistry<P> {
 
   /** Describes every pool, by name. */
   public List<PoolObject.Info> list() {
-    List<PoolObject.Info> all = new java.util.ArrayList<>();
+    List<PoolObject.Info> all = new ArrayList<>();
     for (PoolObject<P> p : pools.list()) {
       all.add(p.info());
     }
-    all.sort(java.util.Comparator.comparing(PoolObject.Info::name));
+    all.sort(Comparator.comparing(PoolObject.Info::name));
     return all;
   }
 

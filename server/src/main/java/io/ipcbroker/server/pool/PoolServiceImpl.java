@@ -527,12 +527,27 @@ public final class PoolServiceImpl extends PoolServiceGrpc.PoolServiceImplBase {
               .setWorkerId(w.workerId())
               .setProcessId(w.processId())
               .setPid(w.pid())
-              .setState(WorkerState.valueOf("WORKER_STATE_" + w.state()))
+              .setState(state(w.state()))
               .addAllFunctions(w.functions())
               .setChunksDone(w.chunksDone())
               .setChunksInFlight(w.inFlight()));
     }
     return b.build();
+  }
+
+  private static WorkerState state(PoolObject.WorkerState s) {
+    switch (s) {
+      case STARTING:
+        return WorkerState.WORKER_STATE_STARTING;
+      case IDLE:
+        return WorkerState.WORKER_STATE_IDLE;
+      case BUSY:
+        return WorkerState.WORKER_STATE_BUSY;
+      case RETIRING:
+        return WorkerState.WORKER_STATE_RETIRING;
+      default:
+        throw new IllegalArgumentException(s.name());
+    }
   }
 
   private static PoolState state(PoolObject.State s) {

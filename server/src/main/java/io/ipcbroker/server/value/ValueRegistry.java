@@ -2,6 +2,7 @@ package io.ipcbroker.server.value;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Owner;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
@@ -14,7 +15,6 @@ import io.ipcbroker.server.session.SessionRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The broker's named values and arrays: create, create-or-open with the queues' config-match rule,
@@ -25,11 +25,10 @@ public final class ValueRegistry {
   /** The longest array. */
   public static final int MAX_LENGTH = 1 << 20;
 
-  private final ConcurrentHashMap<String, SharedArray> values = new ConcurrentHashMap<>();
-  private final Object creates = new Object();
+  private final ObjectTable<SharedArray> values =
+      new ObjectTable<>("value", Reason.VALUE_NOT_FOUND, Reason.VALUE_ALREADY_EXISTS);
   private final Timer timer;
   private final SessionRegistry sessions;
-  private volatile boolean shutdown;
 
   /**
    * A registry whose waits time out on {@code timer} and whose locks belong to {@code sessions}.
@@ -59,7 +58,7 @@ public final class ValueRegistry {
       List<Scalar> initial,
       boolean lock,
       boolean allowExisting) {
-    checkNotShutdown();
+    values.checkNotShutdown();
     Names.checkName("name", name);
     TypeCode type = TypeCode.of(typecode);
     if (initial != null) {
@@ -90,19 +89,14 @@ public final class ValueRegistry {
         cells[i] = encodeOrZero(type, initial.get(i));
       }
     }
-    synchronized (creates) {
-      SharedArray existing = values.get(name);
-      if (existing != null) {
-        if (!allowExisting) {
-          throw BrokerException.of(Reason.VALUE_ALREADY_EXISTS, name + " exists", "value", name);
-        }
-        checkMatches(existing, type, isArray, length, lock);
-        return new Created(existing.info(), false);
-      }
-      SharedArray a = new SharedArray(name, type, isArray, lock, cells, timer, this::bind);
-      values.put(name, a);
-      return new Created(a.info(), true);
-    }
+    int size = length;
+    ObjectTable.Opened<SharedArray> o =
+        values.create(
+            name,
+            allowExisting,
+            () -> new SharedArray(name, type, isArray, lock, cells, timer, this::bind),
+            existing -> checkMatches(existing, type, isArray, size, lock));
+    return new Created(o.object().info(), o.created());
   }
 
   private static void checkMatches(
@@ -128,17 +122,7 @@ public final class ValueRegistry {
       requested = Boolean.toString(lock);
     }
     if (field != null) {
-      throw BrokerException.of(
-          Reason.CONFIG_MISMATCH,
-          a.name + " exists with another " + field,
-          "name",
-          a.name,
-          "field",
-          field,
-          "existing",
-          existing,
-          "requested",
-          requested);
+      throw ObjectTable.configMismatch(a.name, field, existing, requested);
     }
   }
 
@@ -148,21 +132,7 @@ public final class ValueRegistry {
    * @throws BrokerException {@code VALUE_NOT_FOUND}
    */
   SharedArray get(String name) {
-    checkNotShutdown();
-    Names.checkName("name", name);
-    SharedArray a = values.get(name);
-    if (a == null) {
-      throw notFound(name);
-    }
-    return a;
-  }
-
-  private static BrokerException notFound(String name) {
-    return BrokerException.of(
-        Reason.VALUE_NOT_FOUND,
-        "no value or array has name " + Names.abbreviate(name),
-        "value",
-        Names.abbreviate(name));
+    return values.get(name);
   }
 
   /**
@@ -312,27 +282,18 @@ public final class ValueRegistry {
 
   /** Deletes {@code name}; its parked calls fail {@code OBJECT_DELETED}. */
   public boolean delete(String name, boolean allowMissing) {
-    checkNotShutdown();
-    Names.checkName("name", name);
-    SharedArray a;
-    synchronized (creates) {
-      a = values.remove(name);
-    }
-    if (a == null) {
-      if (allowMissing) {
-        return false;
-      }
-      throw notFound(name);
-    }
-    a.close(BrokerException.of(Reason.OBJECT_DELETED, name + " was deleted", "name", name));
-    return true;
+    return values.delete(
+        name,
+        allowMissing,
+        a ->
+            a.close(
+                BrokerException.of(Reason.OBJECT_DELETED, name + " was deleted", "name", name)));
   }
 
   /** Fails every parked call with {@code SERVER_SHUTTING_DOWN} and refuses new ones. */
   public void shutdown() {
-    shutdown = true;
     BrokerException e = BrokerException.shuttingDown();
-    values.values().forEach(a -> a.close(e));
+    values.shutdown(a -> a.close(e));
   }
 
   // A holder's lock is released when its session ends.
@@ -340,11 +301,5 @@ public final class ValueRegistry {
     SessionOwned owned = s -> array.releaseAll(holder);
     Session session = sessions.attach(holder.sessionId(), owned);
     return () -> sessions.detach(session, owned);
-  }
-
-  private void checkNotShutdown() {
-    if (shutdown) {
-      throw BrokerException.shuttingDown();
-    }
   }
 }
