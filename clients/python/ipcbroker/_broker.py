@@ -1,0 +1,263 @@
+# Copyright 2026 The ipcbroker Authors. Licensed under the Apache License, Version 2.0.
+"""A connection to the broker: one channel, one session kept alive, and the service stubs.
+
+Each process has at most one connection per target (:func:`connect`). The connection is tied to
+the process that made it: after ``fork`` the child makes its own, and handles unpickled in
+another process reconnect there by target and name.
+"""
+import atexit
+import math
+import os
+import queue as _queue
+import threading
+
+import grpc
+
+from . import _stubs
+from ._errors import BrokerError, translate
+
+DEFAULT_TARGET = "localhost:50051"
+ENV_TARGET = "IPCBROKER_TARGET"
+ENV_PROCESS_ID = "IPCBROKER_PROCESS_ID"
+
+# Non-blocking calls fail after this long rather than hang on a broker that does not answer.
+CALL_TIMEOUT = 30.0
+# A blocking call with a timeout gets this much more as its gRPC deadline: the broker answers at
+# the timeout itself, the deadline only guards against a broker that stopped answering.
+DEADLINE_GRACE = 30.0
+
+_END = object()
+
+
+def default_target():
+    return os.environ.get(ENV_TARGET) or DEFAULT_TARGET
+
+
+def check_timeout(timeout, name="timeout"):
+    """Python's rule: None blocks; a number must be finite and non-negative."""
+    if timeout is None:
+        return None
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        raise TypeError("%s must be a number or None" % name) from None
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError("%s must be finite" % name)
+    if value < 0:
+        raise ValueError("'%s' must be a non-negative number" % name)
+    return value
+
+
+def deadline_for(timeout):
+    """The gRPC deadline (seconds) of a blocking call that waits ``timeout`` on the broker."""
+    return None if timeout is None else timeout + DEADLINE_GRACE
+
+
+class Bidi:
+    """A bidirectional stream driven from one thread: ``send`` queues a request, ``recv`` waits
+    for the next response. grpcio pulls requests from a generator on its own thread."""
+
+    def __init__(self, method, first, timeout=None):
+        self._requests = _queue.SimpleQueue()
+        self._requests.put(first)
+        self._done = False
+        self._call = method(self._iterate(), timeout=timeout)
+
+    def _iterate(self):
+        while True:
+            request = self._requests.get()
+            if request is _END:
+                return
+            yield request
+
+    def send(self, request):
+        self._requests.put(request)
+
+    def recv(self):
+        """The next response; raises the translated error if the stream failed, EOFError if the
+        broker completed it."""
+        try:
+            return next(self._call)
+        except StopIteration:
+            self._done = True
+            raise EOFError("the broker ended the stream") from None
+        except grpc.RpcError as e:
+            self._done = True
+            raise translate(e) from None
+
+    def close(self):
+        """Half-closes and waits for the broker to complete the stream, so that acks sent last
+        are applied (a bare cancel can drop them)."""
+        if self._done:
+            return
+        self._done = True
+        self._requests.put(_END)
+        try:
+            for _ in self._call:
+                pass
+        except grpc.RpcError:
+            pass
+
+    def cancel(self):
+        self._done = True
+        self._requests.put(_END)
+        self._call.cancel()
+
+
+class Broker:
+    """One process's connection to a broker.
+
+    ``target`` is ``host:port`` (or any gRPC target, ``unix:/path`` too); by default the
+    ``IPCBROKER_TARGET`` environment variable, which the broker sets for the processes it spawns,
+    else ``localhost:50051``. Opening it creates a session, kept alive in the background, that
+    owns this process's waits and stream deliveries: if the process dies, the broker gives back
+    what it held once the connection drops or the session's TTL passes.
+    """
+
+    def __init__(self, target=None, *, ttl=10.0, client_name=None, connect_timeout=10.0):
+        self.target = target or default_target()
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._closeables = []
+        self.channel = grpc.insecure_channel(
+            self.target,
+            options=[
+                ("grpc.keepalive_time_ms", 30000),
+                ("grpc.keepalive_timeout_ms", 10000),
+                ("grpc.max_receive_message_length", 8 * 1024 * 1024),
+            ],
+        )
+        for attr, (module, stub) in _stubs.SERVICES.items():
+            setattr(self, attr, getattr(module, stub)(self.channel))
+        request = _stubs.session.CreateSessionRequest(
+            ttl_seconds=ttl,
+            client_name=client_name or "python:%d" % os.getpid(),
+            process_id=os.environ.get(ENV_PROCESS_ID, ""),
+        )
+        try:
+            response = self.sessions.CreateSession(
+                request, timeout=connect_timeout, wait_for_ready=True
+            )
+        except grpc.RpcError as e:
+            self.channel.close()
+            raise translate(e) from None
+        self.session_id = response.session.session_id
+        self.server_id = response.session.server_id
+        self._ttl = response.session.ttl_seconds or ttl
+        self._stop = threading.Event()
+        self._keeper = threading.Thread(
+            target=self._keep_alive, name="ipcbroker-keepalive", daemon=True
+        )
+        self._keeper.start()
+
+    def _keep_alive(self):
+        # Renew at a third of the TTL, so that two lost renewals still leave the session alive.
+        period = max(0.2, self._ttl / 3.0)
+        while not self._stop.wait(period):
+            try:
+                self.sessions.RefreshSession(
+                    _stubs.session.RefreshSessionRequest(session_id=self.session_id),
+                    timeout=period,
+                )
+            except grpc.RpcError:
+                pass  # The next call of the program reports what is wrong.
+
+    def check_process(self):
+        """Fails loudly if used in a forked child (gRPC channels do not survive fork)."""
+        if os.getpid() != self._pid:
+            raise RuntimeError(
+                "this ipcbroker connection belongs to process %d; use ipcbroker.connect() in the "
+                "child, or pass handles to children (they reconnect when unpickled)" % self._pid
+            )
+
+    def call(self, method, request, timeout=CALL_TIMEOUT):
+        """Runs a unary call and translates its error. Ctrl-C cancels the call."""
+        future = method.future(request, timeout=timeout)
+        try:
+            return future.result()
+        except grpc.RpcError as e:
+            raise translate(e) from None
+        except BaseException:
+            future.cancel()
+            raise
+
+    def register(self, closeable):
+        """Closes ``closeable`` (a stream) when this connection closes."""
+        with self._lock:
+            self._closeables.append(closeable)
+
+    def unregister(self, closeable):
+        with self._lock:
+            try:
+                self._closeables.remove(closeable)
+            except ValueError:
+                pass
+
+    def close(self):
+        """Completes open streams, ends the session (releasing what it holds) and closes the
+        channel. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            closeables, self._closeables = self._closeables, []
+        if os.getpid() != self._pid:
+            return  # A forked copy: the parent's channel and session are not ours to end.
+        self._stop.set()
+        for c in reversed(closeables):
+            try:
+                c.close()
+            except Exception:  # noqa: BLE001 - closing must go on
+                pass
+        try:
+            self.sessions.DeleteSession(
+                _stubs.session.DeleteSessionRequest(session_id=self.session_id), timeout=5
+            )
+        except grpc.RpcError:
+            pass
+        self.channel.close()
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "<ipcbroker.Broker target=%r session=%r>" % (self.target, self.session_id)
+
+
+_connections = {}
+_connections_lock = threading.Lock()
+
+
+def connect(target=None):
+    """This process's shared connection to ``target`` (default: ``IPCBROKER_TARGET``), made on
+    first use and closed at exit."""
+    target = target or default_target()
+    key = (os.getpid(), target)
+    with _connections_lock:
+        broker = _connections.get(key)
+        if broker is None or broker.closed:
+            broker = Broker(target)
+            _connections[key] = broker
+        return broker
+
+
+def _close_all():
+    with _connections_lock:
+        mine = [b for (pid, _), b in _connections.items() if pid == os.getpid()]
+        _connections.clear()
+    for broker in mine:
+        try:
+            broker.close()
+        except BrokerError:
+            pass
+
+
+atexit.register(_close_all)

@@ -1,0 +1,93 @@
+# Copyright 2026 The ipcbroker Authors. Licensed under the Apache License, Version 2.0.
+"""Test support: the broker under test and a bounded base TestCase.
+
+The broker is the one at ``IPCBROKER_TARGET`` when that is set (the Maven build sets it to its
+embedded broker); otherwise one is started from ``server/target/*-all.jar`` on a free loopback
+port for this test run and stopped, by its pid, at exit.
+"""
+import atexit
+import faulthandler
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYTHON_ROOT = os.path.dirname(HERE)
+REPO = os.path.dirname(os.path.dirname(PYTHON_ROOT))
+sys.path.insert(0, PYTHON_ROOT)
+
+# No single test may take longer than this; a hang dumps every thread's stack and exits.
+TEST_TIMEOUT_SECONDS = 60
+
+_started = None
+
+
+def _start_broker():
+    global _started
+    jar = os.path.join(REPO, "server", "target", "ipcbroker-server-0.1.0-SNAPSHOT-all.jar")
+    if not os.path.exists(jar):
+        raise RuntimeError("no broker: set IPCBROKER_TARGET or build it (mvn -pl server -am package)")
+    address_file = os.path.join(tempfile.mkdtemp(prefix="ipcbroker-pytest-"), "address")
+    log = open(address_file + ".log", "w")
+    proc = subprocess.Popen(
+        ["java", "-jar", jar, "--port", "0", "--address-file", address_file],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    _started = proc
+    atexit.register(_stop_broker)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if os.path.exists(address_file) and os.path.getsize(address_file) > 0:
+            with open(address_file) as f:
+                return f.read().strip()
+        if proc.poll() is not None:
+            raise RuntimeError("the broker exited with %s; see %s.log" % (proc.returncode, address_file))
+        time.sleep(0.05)
+    raise RuntimeError("the broker did not start in 60 s")
+
+
+def _stop_broker():
+    if _started is not None and _started.poll() is None:
+        _started.terminate()
+        try:
+            _started.wait(10)
+        except subprocess.TimeoutExpired:
+            _started.kill()
+
+
+def target():
+    if not os.environ.get("IPCBROKER_TARGET"):
+        os.environ["IPCBROKER_TARGET"] = _start_broker()
+    return os.environ["IPCBROKER_TARGET"]
+
+
+def unique(prefix):
+    """A name no other test (or earlier run against the same broker) uses."""
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:12])
+
+
+def quiet_delete(handle):
+    """Deletes a test's object, if it is still there (for addCleanup)."""
+    import ipcbroker
+
+    try:
+        handle.delete()
+    except ipcbroker.NotFoundError:
+        pass
+
+
+class BrokerTestCase(unittest.TestCase):
+    """Connects to the broker under test; each test is bounded by TEST_TIMEOUT_SECONDS."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.target = target()
+
+    def setUp(self):
+        faulthandler.dump_traceback_later(TEST_TIMEOUT_SECONDS, exit=True)
+        self.addCleanup(faulthandler.cancel_dump_traceback_later)
