@@ -85,13 +85,17 @@ class Bidi:
             self._done = True
             raise translate(e) from None
 
+    def half_close(self):
+        """Tells the broker that no request follows; responses keep coming."""
+        self._requests.put(_END)
+
     def close(self):
         """Half-closes and waits for the broker to complete the stream, so that acks sent last
         are applied (a bare cancel can drop them)."""
         if self._done:
             return
         self._done = True
-        self._requests.put(_END)
+        self._requests.put(_END)  # a second _END after half_close is never read: harmless
         try:
             for _ in self._call:
                 pass

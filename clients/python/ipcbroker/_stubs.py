@@ -5,6 +5,7 @@ try:
     from .v1 import barrier_service_pb2_grpc as barrier_grpc
     from .v1 import dict_service_pb2 as dicts
     from .v1 import dict_service_pb2_grpc as dicts_grpc
+    from .v1 import error_reason_pb2 as error_reason
     from .v1 import event_service_pb2 as event
     from .v1 import event_service_pb2_grpc as event_grpc
     from .v1 import list_service_pb2 as lists
