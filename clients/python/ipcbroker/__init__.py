@@ -13,6 +13,7 @@ broker sets for the processes it spawns), else ``localhost:50051``; ``ipcbroker.
 or ``broker=`` on any constructor chooses another. ``Manager()`` gives
 ``multiprocessing.managers.SyncManager``'s factory methods.
 """
+from multiprocessing import TimeoutError, cpu_count
 from queue import Empty, Full
 
 from ._broker import Broker, connect, default_target
@@ -24,10 +25,14 @@ from ._errors import (
     NotFoundError,
     ProcessError,
 )
+from .managers import Manager
+from .pool import AsyncResult, Pool, RemoteTraceback, TaskError
+from .process import Process, active_children, current_process
 from .queues import JoinableQueue, Queue, SimpleQueue
 
 __all__ = [
     "AlreadyExistsError",
+    "AsyncResult",
     "Broker",
     "BrokerError",
     "BrokerUnavailableError",
@@ -35,10 +40,19 @@ __all__ = [
     "Empty",
     "Full",
     "JoinableQueue",
+    "Manager",
     "NotFoundError",
+    "Pool",
+    "Process",
     "ProcessError",
     "Queue",
+    "RemoteTraceback",
     "SimpleQueue",
+    "TaskError",
+    "TimeoutError",
+    "active_children",
     "connect",
+    "cpu_count",
+    "current_process",
     "default_target",
 ]

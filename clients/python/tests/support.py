@@ -71,6 +71,16 @@ def unique(prefix):
     return "%s-%s" % (prefix, uuid.uuid4().hex[:12])
 
 
+def same_host():
+    """Whether the broker runs on this host, so that processes it spawns can run this Python
+    (the conformance suite says so in IPCBROKER_SAME_HOST; a broker started here is)."""
+    return os.environ.get("IPCBROKER_SAME_HOST", "1") != "0"
+
+
+def requires_same_host(test):
+    return unittest.skipUnless(same_host(), "the broker runs on another host")(test)
+
+
 def quiet_delete(handle):
     """Deletes a test's object, if it is still there (for addCleanup)."""
     import ipcbroker
