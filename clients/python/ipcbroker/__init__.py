@@ -13,8 +13,16 @@ broker sets for the processes it spawns), else ``localhost:50051``; ``ipcbroker.
 or ``broker=`` on any constructor chooses another. ``Manager()`` gives
 ``multiprocessing.managers.SyncManager``'s factory methods.
 """
-from multiprocessing import TimeoutError, cpu_count
+import os as _os
+
+# gRPC channels do not survive fork unless gRPC's fork support is on before grpc is imported;
+# with it, a handle used in a forked child (multiprocessing's default start method on Linux)
+# reconnects there. A value the program set itself is kept.
+_os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "1")
+
+from multiprocessing import TimeoutError, cpu_count  # noqa: E402
 from queue import Empty, Full
+from threading import BrokenBarrierError
 
 from ._broker import Broker, connect, default_target
 from ._codec import DecodeError
@@ -29,24 +37,33 @@ from .managers import Manager
 from .pool import AsyncResult, Pool, RemoteTraceback, TaskError
 from .process import Process, active_children, current_process
 from .queues import JoinableQueue, Queue, SimpleQueue
+from .synchronize import Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
 __all__ = [
     "AlreadyExistsError",
     "AsyncResult",
+    "Barrier",
+    "BoundedSemaphore",
+    "BrokenBarrierError",
     "Broker",
     "BrokerError",
     "BrokerUnavailableError",
+    "Condition",
     "DecodeError",
     "Empty",
+    "Event",
     "Full",
     "JoinableQueue",
+    "Lock",
     "Manager",
     "NotFoundError",
     "Pool",
     "Process",
     "ProcessError",
     "Queue",
+    "RLock",
     "RemoteTraceback",
+    "Semaphore",
     "SimpleQueue",
     "TaskError",
     "TimeoutError",

@@ -1,5 +1,6 @@
 # Copyright 2026 The ipcbroker Authors. Licensed under the Apache License, Version 2.0.
 """What every handle to a named broker object shares: its connection, and pickling by name."""
+import os
 import uuid
 
 from . import _broker
@@ -33,8 +34,27 @@ class Handle:
     handles reach ``multiprocessing.Process`` arguments, pool tasks and broker-spawned children.
     """
 
-    _broker = None
     _name = None
+    _connection = None
+    _connection_pid = None
+
+    @property
+    def _broker(self):
+        # After fork the child must not touch the parent's gRPC channel: it reconnects to the
+        # same broker on first use, with this process's own connection.
+        if self._connection_pid is not None and self._connection_pid != os.getpid():
+            self._connection = _broker.connect(self._connection.target)
+            self._connection_pid = os.getpid()
+            self._after_fork()
+        return self._connection
+
+    @_broker.setter
+    def _broker(self, connection):
+        self._connection = connection
+        self._connection_pid = os.getpid()
+
+    def _after_fork(self):
+        """Drops per-process state (open streams) in a forked child. Subclasses extend it."""
 
     @property
     def name(self):

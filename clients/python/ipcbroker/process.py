@@ -8,6 +8,7 @@ program's session ends, even if this program is killed.
 """
 import os
 import sys
+import threading
 
 from . import _spawn, _stubs
 from ._broker import check_timeout, deadline_for
@@ -33,11 +34,39 @@ _OUTPUT_MODES = {
 
 
 def _redirect(spec):
+    if spec == "parent":
+        return _pb.OutputRedirect(mode=_pb.OutputRedirect.MODE_CAPTURE)
     if spec in _OUTPUT_MODES:
         return _pb.OutputRedirect(mode=_OUTPUT_MODES[spec])
     if isinstance(spec, (str, os.PathLike)):
         return _pb.OutputRedirect(mode=_pb.OutputRedirect.MODE_FILE, path=os.fspath(spec))
-    raise ValueError("output must be 'capture', 'discard', 'inherit' or a file path")
+    raise ValueError("output must be 'parent', 'capture', 'discard', 'inherit' or a file path")
+
+
+class _Mirror(threading.Thread):
+    """Copies a child's captured output to this program's own stream as it is written, so that
+    a child's prints show where Python's children's do (they inherit the parent's stdout)."""
+
+    def __init__(self, broker, process_id, which, sink):
+        super().__init__(name="ipcbroker-output-%s" % process_id, daemon=True)
+        self._call = broker.processes.ReadOutput(
+            _pb.ReadOutputRequest(id=process_id, stream=which, offset=0, follow=True)
+        )
+        self._sink = sink
+
+    def run(self):
+        try:
+            for response in self._call:
+                try:
+                    self._sink.buffer.write(response.data)
+                    self._sink.flush()
+                except (AttributeError, ValueError):
+                    self._sink.write(response.data.decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - the process record went away, or we cancelled
+            pass
+
+    def stop(self):
+        self._call.cancel()
 
 
 class Process(Handle):
@@ -45,8 +74,10 @@ class Process(Handle):
 
     ``target``/``args``/``kwargs``/``name``/``daemon`` are Python's. ``argv`` runs a program
     instead of a function. ``env`` adds variables, ``cwd`` sets the working directory (both
-    default to this program's), ``stdout``/``stderr`` are ``"capture"`` (the default: read them
-    with :meth:`read_output`), ``"discard"``, ``"inherit"`` (the broker's own) or a file path.
+    default to this program's), ``stdout``/``stderr`` are ``"parent"`` (the default: captured,
+    and copied to this program's own stdout/stderr as the child writes, as a Python child's
+    output would show), ``"capture"`` (kept on the broker: read it with :meth:`read_output`),
+    ``"discard"``, ``"inherit"`` (the broker's own) or a file path.
     """
 
     def __init__(
@@ -61,8 +92,8 @@ class Process(Handle):
         argv=None,
         env=None,
         cwd=None,
-        stdout="capture",
-        stderr="capture",
+        stdout="parent",
+        stderr="parent",
         broker=None,
     ):
         if group is not None:
@@ -78,6 +109,15 @@ class Process(Handle):
         self._cwd = cwd
         self._stdout = _redirect(stdout)
         self._stderr = _redirect(stderr)
+        self._mirror_to = [
+            (which, sink)
+            for which, spec, sink in (
+                (_pb.OUTPUT_STREAM_STDOUT, stdout, sys.stdout),
+                (_pb.OUTPUT_STREAM_STDERR, stderr, sys.stderr),
+            )
+            if spec == "parent"
+        ]
+        self._mirrors = []
         self._requested_name = name
         self._name = name
         self._daemon = bool(daemon) if daemon is not None else False
@@ -117,6 +157,10 @@ class Process(Handle):
         )
         self._set(self._broker.call(self._broker.processes.CreateProcess, request).process)
         self._id = self._info.id
+        for which, sink in self._mirror_to:
+            mirror = _Mirror(self._broker, self._id, which, sink)
+            mirror.start()
+            self._mirrors.append(mirror)
 
     def join(self, timeout=None):
         """Waits until the child exits, at most ``timeout`` seconds. Returns None either way, as
@@ -131,6 +175,11 @@ class Process(Handle):
             self._broker.processes.JoinProcess, request, timeout=deadline_for(timeout)
         )
         self._set(response.process)
+        if response.exited:
+            # A join that says "exited" is followed by the complete output: let the copies
+            # catch up, so the child's last lines show before join returns (as in Python).
+            for mirror in self._mirrors:
+                mirror.join(5)
 
     def is_alive(self):
         self._check_open()
@@ -213,6 +262,8 @@ class Process(Handle):
         if self._closed:
             return
         if self._id is not None:
+            for mirror in self._mirrors:
+                mirror.stop()
             self._broker.call(
                 self._broker.processes.DeleteProcess,
                 _pb.DeleteProcessRequest(id=self._id, allow_missing=True),
@@ -268,6 +319,7 @@ class Process(Handle):
     def _restore(self, state):
         self._id, self._name, self._daemon = state
         self._target, self._argv, self._info, self._closed = None, None, None, False
+        self._mirrors, self._mirror_to = [], []
         self._requested_name = self._name
 
     def __repr__(self):

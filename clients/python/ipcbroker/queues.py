@@ -77,6 +77,9 @@ class Queue(Handle):
         self._ids = itertools.count(1)
         self._ids_lock = threading.Lock()
 
+    def _after_fork(self):
+        self._init_local()  # the parent's streams are not ours
+
     def _state(self):
         return (self._name, self._uid, self._maxsize, self._serializer)
 
@@ -115,6 +118,7 @@ class Queue(Handle):
         return stream
 
     def _consumer(self):
+        self._broker  # noqa: B018 - in a forked child, reconnects and drops the parent's streams
         stream = self._streams.consume
         if stream is None:
             stream = self._open(self._broker.queues.Consume, _pb.ConsumeRequest)
@@ -122,6 +126,7 @@ class Queue(Handle):
         return stream
 
     def _producer(self):
+        self._broker  # noqa: B018 - in a forked child, reconnects and drops the parent's streams
         stream = self._streams.put
         if stream is None:
             stream = self._open(self._broker.queues.PutItems, _pb.PutItemsRequest)

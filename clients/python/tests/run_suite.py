@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # Copyright 2026 The ipcbroker Authors. Licensed under the Apache License, Version 2.0.
-"""Runs every Python client test and reports each one on a machine-readable line, for the
-conformance suite's JUnit report (PythonClientConformanceTest):
+"""Runs every Python client test and reports each one on a machine-readable line of REPORT,
+for the conformance suite's JUnit report (PythonClientConformanceTest):
 
     IPCBROKER-PYTEST<TAB>ok|fail|error|skip<TAB>test id<TAB>details, base64
 
-Usage: IPCBROKER_TARGET=host:port python3 tests/run_suite.py [pattern]
+Usage: IPCBROKER_TARGET=host:port python3 tests/run_suite.py [--report REPORT] [pattern]
+(a file of its own, since children's output mirrored to stdout could split a line there).
 """
 import base64
 import os
@@ -17,14 +18,16 @@ sys.path.insert(0, HERE)
 
 
 class _Result(unittest.TextTestResult):
+    report = sys.__stdout__
+
     def _report(self, status, test, details=""):
         line = "IPCBROKER-PYTEST\t%s\t%s\t%s\n" % (
             status,
             test.id(),
             base64.b64encode(details.encode("utf-8", "replace")).decode("ascii"),
         )
-        sys.__stdout__.write(line)
-        sys.__stdout__.flush()
+        self.report.write(line)
+        self.report.flush()
 
     def addSuccess(self, test):
         super().addSuccess(test)
@@ -44,6 +47,9 @@ class _Result(unittest.TextTestResult):
 
 
 def main(argv):
+    if argv[:1] == ["--report"]:
+        _Result.report = open(argv[1], "w")
+        argv = argv[2:]
     pattern = argv[0] if argv else "test_*.py"
     suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
     runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=2, resultclass=_Result)
