@@ -37,10 +37,14 @@ from .managers import Manager
 from .pool import AsyncResult, Pool, RemoteTraceback, TaskError
 from .process import Process, active_children, current_process
 from .queues import JoinableQueue, Queue, SimpleQueue
+from .connection import BufferTooShort, Connection, Pipe
+from .managed import DictProxy, ListProxy, Namespace
+from .sharedctypes import Array, RawArray, RawValue, Value
 from .synchronize import Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
 __all__ = [
     "AlreadyExistsError",
+    "Array",
     "AsyncResult",
     "Barrier",
     "BoundedSemaphore",
@@ -48,25 +52,34 @@ __all__ = [
     "Broker",
     "BrokerError",
     "BrokerUnavailableError",
+    "BufferTooShort",
     "Condition",
+    "Connection",
     "DecodeError",
+    "DictProxy",
     "Empty",
     "Event",
     "Full",
     "JoinableQueue",
+    "ListProxy",
     "Lock",
     "Manager",
+    "Namespace",
     "NotFoundError",
+    "Pipe",
     "Pool",
     "Process",
     "ProcessError",
     "Queue",
     "RLock",
+    "RawArray",
+    "RawValue",
     "RemoteTraceback",
     "Semaphore",
     "SimpleQueue",
     "TaskError",
     "TimeoutError",
+    "Value",
     "active_children",
     "connect",
     "cpu_count",

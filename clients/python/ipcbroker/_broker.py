@@ -37,10 +37,9 @@ def check_timeout(timeout, name="timeout"):
     """Python's rule: None blocks; a number must be finite and non-negative."""
     if timeout is None:
         return None
-    try:
-        value = float(timeout)
-    except (TypeError, ValueError):
-        raise TypeError("%s must be a number or None" % name) from None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError("%s must be a number or None" % name)
+    value = float(timeout)
     if math.isnan(value) or math.isinf(value):
         raise ValueError("%s must be finite" % name)
     if value < 0:

@@ -82,6 +82,19 @@ class _BrokenBarrierError(BrokerError, threading.BrokenBarrierError):
     pass
 
 
+class _EOFError(BrokerError, EOFError):
+    pass
+
+
+class _BrokenPipeError(BrokerError, BrokenPipeError):
+    pass
+
+
+class _OSError(BrokerError, OSError):
+    def __init__(self, code, reason, message, metadata=None):
+        BrokerError.__init__(self, code, reason, message, metadata)
+
+
 # Reasons whose Python counterpart is a built-in exception.
 _BY_REASON = {
     "KEY_NOT_FOUND": _KeyError,
@@ -98,6 +111,10 @@ _BY_REASON = {
     "LOCK_NOT_OWNED": _RuntimeError,
     "NO_LOCK": _RuntimeError,
     "BARRIER_BROKEN": _BrokenBarrierError,
+    "PIPE_EOF": _EOFError,
+    "PIPE_CLOSED": _BrokenPipeError,
+    "PIPE_WRONG_DIRECTION": _OSError,
+    "MESSAGE_TOO_LONG": _OSError,
     "PROCESS_ALREADY_STARTED": ProcessError,
     "PROCESS_NOT_STARTED": ProcessError,
     "PROCESS_RUNNING": ProcessError,

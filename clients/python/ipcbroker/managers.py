@@ -52,7 +52,8 @@ class Manager:
             return
         for handle in reversed(self._owned):
             try:
-                handle.delete()
+                # A Namespace's attributes are all shared values; its own delete is _delete.
+                getattr(type(handle), "_delete", type(handle).delete)(handle)
             except Exception:  # noqa: BLE001 - already gone, or deleted by another program
                 pass
         self._owned = []
@@ -148,10 +149,7 @@ class Manager:
     def dict(self, *args, name=None, **kwargs):
         from .managed import DictProxy
 
-        handle = self._make(DictProxy, name)
-        if args or kwargs:
-            handle.update(*args, **kwargs)
-        return handle
+        return self._make(DictProxy, name, dict(*args, **kwargs))
 
     def Namespace(self, *, name=None, **kwargs):
         from .managed import Namespace

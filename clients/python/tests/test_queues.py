@@ -147,26 +147,3 @@ class JoinableQueueTest(BrokerTestCase):
             q.task_done()
         self.assertEqual(caught.exception.reason, "TASK_DONE_TOO_MANY_TIMES")
 
-
-def _fork_child_put(q, text):
-    q.put(text)
-
-
-class ForkedChildTest(BrokerTestCase):
-    def test_a_handle_used_in_a_forked_child_reconnects_there(self):
-        import multiprocessing
-
-        q = ipcbroker.Queue(unique("fork"))
-        self.addCleanup(quiet_delete, q)
-        q.put("before")
-        self.assertEqual(q.get(timeout=5), "before")  # the parent has live streams
-        ctx = multiprocessing.get_context("fork")
-        children = [ctx.Process(target=_fork_child_put, args=(q, "child-%d" % i)) for i in range(3)]
-        for c in children:
-            c.start()
-        for c in children:
-            c.join(30)
-        self.assertEqual([c.exitcode for c in children], [0, 0, 0])
-        self.assertEqual(sorted(q.get(timeout=5) for _ in range(3)), ["child-0", "child-1", "child-2"])
-        q.put("after")  # the parent's own streams still work
-        self.assertEqual(q.get(timeout=5), "after")
