@@ -9,6 +9,7 @@ import io.ipcbroker.v1.DeletePoolRequest;
 import io.ipcbroker.v1.ErrorReason;
 import io.ipcbroker.v1.GetPoolRequest;
 import io.ipcbroker.v1.JoinPoolRequest;
+import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.OutputStream;
 import io.ipcbroker.v1.PoolServiceGrpc;
 import io.ipcbroker.v1.ProcessInfo;
@@ -176,5 +177,43 @@ class MixedLanguageConformanceTest {
                 .getJoined())
         .as("the Python workers retired and exited")
         .isTrue();
+  }
+
+  /**
+   * A Python process and a Java client increment one counter under one lock, each by reading the
+   * value and writing it back plus one: the final count is exact only if the lock excludes across
+   * the two languages.
+   */
+  @Test
+  void aPythonProcessAndAJavaClientShareALockAndACounter() throws Exception {
+    String python = PythonClient.python();
+    int perSide = 150;
+    SyncClient sync = new SyncClient(broker.channel());
+    ValueClient values = new ValueClient(broker.channel());
+    try {
+      String lock = sync.createLock("shared-lock", LockKind.LOCK_KIND_LOCK);
+      String counter = values.createRawValue("shared-counter", "i", ValueClient.i(0));
+      ProcessInfo py =
+          spawn(
+              python,
+              PythonClient.EXAMPLES.resolve("lock_counter.py").toString(),
+              lock,
+              counter,
+              Integer.toString(perSide));
+      for (int i = 0; i < perSide; i++) {
+        assertThat(sync.acquire(lock, session, "java", 30.0).getAcquired()).isTrue();
+        long seen = values.get(counter).getIntValue();
+        values.set(counter, ValueClient.i(seen + 1));
+        sync.release(lock, session, "java");
+      }
+      ProcessInfo exited = processes.awaitExit(py.getId());
+      assertThat(exited.getExitStatus().getExitcode())
+          .as("python:%n%s", processes.output(py.getId(), OutputStream.OUTPUT_STREAM_STDERR))
+          .isZero();
+      assertThat(values.get(counter).getIntValue()).isEqualTo(2L * perSide);
+    } finally {
+      sync.close();
+      values.close();
+    }
   }
 }
