@@ -45,3 +45,25 @@ class TutorialExampleTest(BrokerTestCase):
         self.assertEqual(sorted(gets + remaining), urls)
         for writer in ([u for u in puts if u <= "url_3"], [u for u in puts if u >= "url_4"]):
             self.assertEqual(writer, sorted(writer))  # each writer's puts in its order
+
+
+class ReadmeExampleTest(BrokerTestCase):
+    """The README's Python manager example runs as shown (against the broker under test)."""
+
+    def test_the_readme_manager_example_runs(self):
+        readme = os.path.join(os.path.dirname(os.path.dirname(PYTHON_ROOT)), "README.md")
+        with open(readme, encoding="utf-8") as f:
+            text = f.read()
+        section = text[text.index("\n## Python\n") :]
+        code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+        self.assertIn('Manager("localhost:50051")', code)
+        code = code.replace('"localhost:50051"', repr(self.target))
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            env=dict(os.environ, PYTHONPATH=PYTHON_ROOT),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(run.stdout, "{'job': 1} 1 {'answer': 42}\n")
