@@ -1,5 +1,6 @@
-// The tutorial's writer process, in Node.js from the .proto files alone: puts URLs on a queue
-// (text/plain, so a reader in any language reads them as text) and prints one line per put.
+// The tutorial's writer process, in Node.js from the .proto files alone: creates the queue or
+// opens it (unbounded), puts URLs on it (text/plain, so a reader in any language reads them as
+// text) and prints one line per put.
 //
 // Usage: node tutorial_writer.js HOST:PORT QUEUE URL [URL ...]
 'use strict';
@@ -30,7 +31,15 @@ function put(url) {
   });
 }
 
+function openQueue() {
+  return new Promise((resolve, reject) => {
+    queues.createQueue({ name: queue, maxsize: 0, allow_existing: true },
+      { deadline: new Date(Date.now() + 30000) }, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
 (async () => {
+  await openQueue();
   for (const url of urls) {
     await put(url);
     console.log(`Put ${url} to queue...`);

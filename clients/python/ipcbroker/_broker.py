@@ -10,11 +10,12 @@ import math
 import os
 import queue as _queue
 import threading
+import weakref
 
 import grpc
 
 from . import _stubs
-from ._errors import BrokerError, translate
+from ._errors import BrokerError, BrokerUnavailableError, translate
 
 DEFAULT_TARGET = "localhost:50051"
 ENV_TARGET = "IPCBROKER_TARGET"
@@ -52,22 +53,49 @@ def deadline_for(timeout):
     return None if timeout is None else timeout + DEADLINE_GRACE
 
 
+def _requests_of(requests):
+    # A plain generator over the queue (not a method): grpcio's thread holds it for the life of
+    # the call, and it must not keep the Bidi alive, so that a dropped Bidi can be finalized.
+    while True:
+        request = requests.get()
+        if request is _END:
+            return
+        yield request
+
+
+def _pump(call, responses):
+    # Reads the responses on a thread of its own: a caller's wait is then a queue get, which
+    # Ctrl-C can interrupt without leaving a grpcio receive half-done (a later next() on the call
+    # fails with "call error 8" after an interrupted one).
+    try:
+        for response in call:
+            responses.put(response)
+        responses.put(_END)
+    except grpc.RpcError as e:
+        responses.put(e)
+    except Exception as e:  # noqa: BLE001 - reported to the reader as a failure
+        responses.put(e)
+
+
 class Bidi:
-    """A bidirectional stream driven from one thread: ``send`` queues a request, ``recv`` waits
-    for the next response. grpcio pulls requests from a generator on its own thread."""
+    """A bidirectional stream: ``send`` queues a request, ``recv`` waits for the next response.
+
+    grpcio pulls requests from a generator on its own thread; responses are pumped into a queue
+    by another, so that ``recv`` can be interrupted and called again. A Bidi that is dropped
+    without ``close`` is half-closed by its finalizer: requests already sent (acks) go first.
+    """
 
     def __init__(self, method, first, timeout=None):
         self._requests = _queue.SimpleQueue()
+        self._responses = _queue.SimpleQueue()
         self._requests.put(first)
         self._done = False
-        self._call = method(self._iterate(), timeout=timeout)
-
-    def _iterate(self):
-        while True:
-            request = self._requests.get()
-            if request is _END:
-                return
-            yield request
+        self._call = method(_requests_of(self._requests), timeout=timeout)
+        self._reader = threading.Thread(
+            target=_pump, args=(self._call, self._responses), name="ipcbroker-stream", daemon=True
+        )
+        self._reader.start()
+        self._finalizer = weakref.finalize(self, self._requests.put, _END)
 
     def send(self, request):
         self._requests.put(request)
@@ -75,34 +103,36 @@ class Bidi:
     def recv(self):
         """The next response; raises the translated error if the stream failed, EOFError if the
         broker completed it."""
-        try:
-            return next(self._call)
-        except StopIteration:
+        response = self._responses.get()
+        if response is _END:
             self._done = True
-            raise EOFError("the broker ended the stream") from None
-        except grpc.RpcError as e:
+            self._responses.put(_END)  # every later recv sees the end too
+            raise EOFError("the broker ended the stream")
+        if isinstance(response, Exception):
             self._done = True
-            raise translate(e) from None
+            self._responses.put(response)
+            raise translate(response) from None
+        return response
 
     def half_close(self):
         """Tells the broker that no request follows; responses keep coming."""
         self._requests.put(_END)
 
-    def close(self):
-        """Half-closes and waits for the broker to complete the stream, so that acks sent last
-        are applied (a bare cancel can drop them)."""
+    def close(self, timeout=10.0):
+        """Half-closes and waits (at most ``timeout``) for the broker to complete the stream, so
+        that acks sent last are applied (a bare cancel can drop them)."""
         if self._done:
             return
         self._done = True
+        self._finalizer.detach()
         self._requests.put(_END)  # a second _END after half_close is never read: harmless
-        try:
-            for _ in self._call:
-                pass
-        except grpc.RpcError:
-            pass
+        self._reader.join(timeout)
+        if self._reader.is_alive():
+            self._call.cancel()
 
     def cancel(self):
         self._done = True
+        self._finalizer.detach()
         self._requests.put(_END)
         self._call.cancel()
 
@@ -122,7 +152,9 @@ class Broker:
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._closed = False
-        self._closeables = []
+        self._exit_finalizer = None  # set by connect(), which closes its connections at exit
+        # Weak: a stream whose handle or thread is gone is finalized (half-closed) on its own.
+        self._closeables = weakref.WeakSet()
         self.channel = grpc.insecure_channel(
             self.target,
             options=[
@@ -167,7 +199,12 @@ class Broker:
                 pass  # The next call of the program reports what is wrong.
 
     def check_process(self):
-        """Fails loudly if used in a forked child (gRPC channels do not survive fork)."""
+        """Fails loudly if this connection was closed, or is used in a forked child (gRPC channels
+        do not survive fork)."""
+        if self._closed:
+            raise BrokerUnavailableError(
+                None, "CLIENT_CLOSED", "this connection to %s is closed" % self.target
+            )
         if os.getpid() != self._pid:
             raise RuntimeError(
                 "this ipcbroker connection belongs to process %d; use ipcbroker.connect() in the "
@@ -176,6 +213,8 @@ class Broker:
 
     def call(self, method, request, timeout=CALL_TIMEOUT):
         """Runs a unary call and translates its error. Ctrl-C cancels the call."""
+        if self._closed:
+            self.check_process()
         future = method.future(request, timeout=timeout)
         try:
             return future.result()
@@ -186,16 +225,18 @@ class Broker:
             raise
 
     def register(self, closeable):
-        """Closes ``closeable`` (a stream) when this connection closes."""
+        """Closes ``closeable`` (a stream) when this connection closes, if it still exists."""
         with self._lock:
-            self._closeables.append(closeable)
+            self._closeables.add(closeable)
+            # A multiprocessing child made this connection while unpickling its arguments, and
+            # then cleared the finalizers: register again, so that its streams' last acks are
+            # sent before it ends with os._exit.
+            if self._exit_finalizer is not None and not self._exit_finalizer.still_active():
+                self._exit_finalizer = close_at_exit(self.close)
 
     def unregister(self, closeable):
         with self._lock:
-            try:
-                self._closeables.remove(closeable)
-            except ValueError:
-                pass
+            self._closeables.discard(closeable)
 
     def close(self):
         """Completes open streams, ends the session (releasing what it holds) and closes the
@@ -204,7 +245,7 @@ class Broker:
             if self._closed:
                 return
             self._closed = True
-            closeables, self._closeables = self._closeables, []
+            closeables, self._closeables = list(self._closeables), weakref.WeakSet()
         if os.getpid() != self._pid:
             return  # A forked copy: the parent's channel and session are not ours to end.
         self._stop.set()
@@ -239,6 +280,27 @@ _connections = {}
 _connections_lock = threading.Lock()
 
 
+def _reset_after_fork():
+    # Another thread may have held the lock at fork; the child has only this thread.
+    global _connections_lock
+    _connections_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def close_at_exit(closer):
+    """Runs ``closer`` when this process ends: at interpreter exit, and also in a child that
+    multiprocessing started with fork or forkserver, which ends with os._exit and runs only
+    multiprocessing's own finalizers (a stream's last acks must reach the broker). Returns the
+    finalizer: a child clears the registry after unpickling its arguments, so callers check
+    ``still_active()`` again once work starts (see Broker.register)."""
+    import multiprocessing.util
+
+    atexit.register(closer)
+    return multiprocessing.util.Finalize(None, closer, exitpriority=10)
+
+
 def connect(target=None):
     """This process's shared connection to ``target`` (default: ``IPCBROKER_TARGET``), made on
     first use and closed at exit."""
@@ -249,6 +311,7 @@ def connect(target=None):
         if broker is None or broker.closed:
             broker = Broker(target)
             _connections[key] = broker
+            broker._exit_finalizer = close_at_exit(broker.close)
         return broker
 
 
@@ -262,5 +325,3 @@ def _close_all():
         except BrokerError:
             pass
 
-
-atexit.register(_close_all)

@@ -118,6 +118,10 @@ _BY_REASON = {
     "PROCESS_ALREADY_STARTED": ProcessError,
     "PROCESS_NOT_STARTED": ProcessError,
     "PROCESS_RUNNING": ProcessError,
+    # Python's Pool raises ValueError("Pool not running") for work sent to a closed pool.
+    "POOL_CLOSED": _ValueError,
+    "POOL_TERMINATED": _ValueError,
+    "POOL_BROKEN": _ValueError,
 }
 
 _BY_CODE = {

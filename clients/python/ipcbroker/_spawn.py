@@ -31,6 +31,17 @@ def main_path():
     return ""
 
 
+# Set by the broker for each child it spawns; a parent's own values must not leak into its children.
+_BROKER_SET = ("IPCBROKER_PROCESS_ID", "IPCBROKER_PROCESS_NAME", "IPCBROKER_PARENT_SESSION",
+               "IPCBROKER_POOL")
+
+
+def inherited_env():
+    """This program's environment, as a child of Python's inherits it (the broker's own
+    per-child variables excluded: it sets them)."""
+    return {k: v for k, v in os.environ.items() if k not in _BROKER_SET}
+
+
 def child_env(call=None):
     """Environment variables that let a child import what the parent can, and run ``call``."""
     env = {

@@ -10,12 +10,12 @@ Code written against a manager runs by changing one import and the manager's con
         d = m.dict()
 
 Objects made without a ``name=`` get a fresh name and belong to the manager: ``shutdown()`` (or
-leaving the ``with`` block) deletes them, as a Python manager's objects go with its server.
+leaving the ``with`` block, or the program's end) deletes them, as a Python manager's objects go with its server.
 Objects made with ``name=`` are shared by that name with every program, in any language, and
 outlive the manager. Handles are picklable: pass them to ``multiprocessing`` processes, pool
 tasks or broker-spawned children, which reconnect to the same broker.
 """
-from ._broker import Broker, default_target
+from ._broker import Broker, close_at_exit, default_target
 
 
 class Manager:
@@ -37,9 +37,13 @@ class Manager:
     # -- lifecycle, as BaseManager ------------------------------------------------------------
 
     def start(self, initializer=None, initargs=()):
+        """Connects (a factory called before ``start`` does it too, as ``multiprocessing.Manager()``
+        returns a started manager). ``RuntimeError`` if already started."""
         if self._broker is not None:
             raise RuntimeError("Already started server")  # Python's ProcessError message
         self._broker = Broker(self._target, client_name="python-manager")
+        # As Python's manager, it shuts down when the program ends, in whatever way.
+        close_at_exit(self.shutdown)
         if initializer is not None:
             initializer(*initargs)
         return self
@@ -78,7 +82,7 @@ class Manager:
 
     def _make(self, cls, name, *args, **kwargs):
         if self._broker is None:
-            raise RuntimeError("the manager is not started: use start() or a with block")
+            self.start()
         handle = cls(name, *args, broker=self._broker, **kwargs)
         if name is None:
             self._owned.append(handle)

@@ -16,7 +16,7 @@ import threading
 
 from . import _codec, _spawn, _stubs
 from ._broker import Bidi, check_timeout, deadline_for
-from ._errors import BrokerError
+from ._errors import BrokerError, NotFoundError
 from ._handle import Handle, fresh_name, resolve
 from .worker import CALL_PARAM, ENV_INIT
 
@@ -94,20 +94,43 @@ class AsyncResult:
             callback(value)
 
     def _fetch(self, timeout, nowait=False):
-        with self._lock:
-            if self._outcome is not None:
-                return True
+        """Whether the outcome is here, asking the broker (waiting up to ``timeout``) if not.
+
+        Several threads may ask at once (a callback thread and get(), or ready() and get()): each
+        reads without forgetting, the first to see the outcome caches it, and only then asks the
+        broker to forget it. A read that arrives after the forget finds the cache filled.
+        """
+        if self._outcome is not None:
+            return True
         broker = self._pool._broker
-        request = _pb.GetTaskResultRequest(task_id=self._task_id, nowait=nowait, forget=True)
+        request = _pb.GetTaskResultRequest(task_id=self._task_id, nowait=nowait)
         if timeout is not None and not nowait:
             request.timeout_seconds = timeout
-        response = broker.call(
-            broker.pools.GetTaskResult, request, timeout=deadline_for(None if nowait else timeout)
-        )
-        if response.ready:
-            with self._lock:
+        try:
+            response = broker.call(
+                broker.pools.GetTaskResult,
+                request,
+                timeout=deadline_for(None if nowait else timeout),
+            )
+        except NotFoundError:
+            if self._outcome is not None:
+                return True
+            raise
+        if not response.ready:
+            return False
+        with self._lock:
+            first = self._outcome is None
+            if first:
                 self._outcome = response.outcome
-        return response.ready
+        if first:
+            try:
+                broker.call(
+                    broker.pools.GetTaskResult,
+                    _pb.GetTaskResultRequest(task_id=self._task_id, nowait=True, forget=True),
+                )
+            except NotFoundError:
+                pass  # another reader's forget came first
+        return True
 
     def ready(self):
         return self._fetch(None, nowait=True)
@@ -218,7 +241,8 @@ class Pool(Handle):
             retry_on_worker_death=retry_on_worker_death,
         )
         if processes > 0:
-            env = _spawn.child_env()
+            env = _spawn.inherited_env()
+            env.update(_spawn.child_env())
             if initializer is not None:
                 env[ENV_INIT] = base64.b64encode(
                     pickle.dumps((initializer, tuple(initargs)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -288,8 +312,14 @@ class Pool(Handle):
         return max(1, chunks + (1 if extra else 0))
 
     def _outcomes(self, func, iterable, chunksize, ordered, call=None):
-        """Yields each input's value in order (or as finished), raising a task's error at its
-        place. Inputs are sent as the broker's window allows, so any iterable length works."""
+        """An iterator of each input's value in order (or as finished), raising a task's error at
+        its place. The call opens and the first window of inputs is sent before this returns, as
+        Python's imap submits at once; the rest are sent as the broker's window allows."""
+        results = self._run_map(func, iterable, chunksize, ordered, call)
+        next(results)  # runs up to the first window's send
+        return results
+
+    def _run_map(self, func, iterable, chunksize, ordered, call):
         window = min(65536, max(1024, chunksize * max(1, self._processes) * 4))
         open_ = _pb.MapOpen(
             pool=self._name,
@@ -308,6 +338,7 @@ class Pool(Handle):
             inputs = iter(iterable)
             sent = answered = 0
             exhausted = False
+            primed = False
             while True:
                 # Keep the window full: as many inputs in flight as the broker allows.
                 while not exhausted and sent - answered < window:
@@ -322,6 +353,9 @@ class Pool(Handle):
                         break
                     stream.send(_pb.MapRequest(inputs=_pb.MapInputs(items=batch)))
                     sent += len(batch)
+                if not primed:
+                    primed = True
+                    yield None  # _outcomes returns here: the first inputs are on their way
                 response = stream.recv()
                 kind = response.WhichOneof("kind")
                 if kind == "outcomes":

@@ -74,7 +74,8 @@ class Process(Handle):
 
     ``target``/``args``/``kwargs``/``name``/``daemon`` are Python's. ``argv`` runs a program
     instead of a function. ``env`` adds variables, ``cwd`` sets the working directory (both
-    default to this program's), ``stdout``/``stderr`` are ``"parent"`` (the default: captured,
+    default to this program's: the child inherits this program's environment, as Python's
+    children do), ``stdout``/``stderr`` are ``"parent"`` (the default: captured,
     and copied to this program's own stdout/stderr as the child writes, as a Python child's
     output would show), ``"capture"`` (kept on the broker: read it with :meth:`read_output`),
     ``"discard"``, ``"inherit"`` (the broker's own) or a file path.
@@ -138,17 +139,20 @@ class Process(Handle):
         if self._id is not None:
             raise ProcessAlreadyStarted("cannot start a process twice")
         self._broker.check_process()
-        env = dict(self._env)
+        # The child's environment is this program's, as for any child of Python's, plus env.
+        env = _spawn.inherited_env()
         if self._target is not None:
             env.update(_spawn.child_env((self._target, self._args, self._kwargs)))
             argv = [sys.executable, "-m", "ipcbroker._run"]
         else:
             argv = self._argv
+        env.update(self._env)
         request = _pb.CreateProcessRequest(
             session_id=self._broker.session_id,
             argv=argv,
             name=self._requested_name or "",
             env=env,
+            replace_env=True,
             cwd=self._cwd or os.getcwd(),
             daemon=self._daemon,
             stdout=self._stdout,
@@ -262,12 +266,13 @@ class Process(Handle):
         if self._closed:
             return
         if self._id is not None:
-            for mirror in self._mirrors:
-                mirror.stop()
+            # Refused (ValueError, PROCESS_RUNNING) while it runs; its output keeps showing then.
             self._broker.call(
                 self._broker.processes.DeleteProcess,
                 _pb.DeleteProcessRequest(id=self._id, allow_missing=True),
             )
+            for mirror in self._mirrors:
+                mirror.stop()
         self._closed = True
 
     def read_output(self, stream="stdout", offset=0):

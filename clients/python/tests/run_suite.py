@@ -52,8 +52,13 @@ def main(argv):
         argv = argv[2:]
     pattern = argv[0] if argv else "test_*.py"
     suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
+    # The plan first and an end mark last: a run that dies half-way (a hung test's watchdog, a
+    # crash) is then told apart from one that reported everything.
+    _Result.report.write("IPCBROKER-PYTEST-PLAN\t%d\n" % suite.countTestCases())
     runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=2, resultclass=_Result)
     result = runner.run(suite)
+    _Result.report.write("IPCBROKER-PYTEST-END\t%d\n" % result.testsRun)
+    _Result.report.flush()
     return 0 if result.wasSuccessful() else 1
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -20,8 +21,10 @@ PYTHON_ROOT = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(PYTHON_ROOT))
 sys.path.insert(0, PYTHON_ROOT)
 
-# No single test may take longer than this; a hang dumps every thread's stack and exits.
+# No single test may take longer than this; a hang dumps every thread's stack and exits with
+# HUNG_EXIT_CODE (distinct from unittest's 1 for failures, so a runner can tell a hang).
 TEST_TIMEOUT_SECONDS = 60
+HUNG_EXIT_CODE = 70
 
 _started = None
 
@@ -99,5 +102,26 @@ class BrokerTestCase(unittest.TestCase):
         cls.target = target()
 
     def setUp(self):
-        faulthandler.dump_traceback_later(TEST_TIMEOUT_SECONDS, exit=True)
+        faulthandler.dump_traceback_later(TEST_TIMEOUT_SECONDS, exit=False)
         self.addCleanup(faulthandler.cancel_dump_traceback_later)
+        watchdog = threading.Timer(TEST_TIMEOUT_SECONDS + 1, os._exit, (HUNG_EXIT_CODE,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.addCleanup(watchdog.cancel)
+
+    def set_env(self, key, value):
+        """Sets an environment variable for this test only."""
+        old = os.environ.get(key)
+        os.environ[key] = value
+        self.addCleanup(
+            lambda: os.environ.pop(key, None) if old is None else os.environ.__setitem__(key, old)
+        )
+
+    def python_path_for_children(self):
+        """Lets multiprocessing children of this test import ipcbroker (restored afterwards)."""
+        self.set_env(
+            "PYTHONPATH",
+            os.pathsep.join(
+                [PYTHON_ROOT, HERE] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+            ),
+        )

@@ -27,9 +27,6 @@ def _send_and_exit(conn):
     conn.send("last words")
 
 
-def _spawn_env():
-    os.environ["PYTHONPATH"] = os.pathsep.join([PYTHON_ROOT, HERE])
-
 
 class PipeTest(BrokerTestCase):
     def pipe(self, duplex=True, **kwargs):
@@ -209,7 +206,7 @@ class PipeTest(BrokerTestCase):
         self.assertEqual(b.recv(), "after")
 
     def test_ping_pong_with_a_spawn_child_then_eof(self):
-        _spawn_env()
+        self.python_path_for_children()
         mine, theirs = self.pipe()
         child = multiprocessing.get_context("spawn").Process(target=_echo_plus_one, args=(theirs,))
         child.start()
@@ -226,7 +223,7 @@ class PipeTest(BrokerTestCase):
             mine.recv()
 
     def test_a_child_that_exits_without_close_closes_its_end(self):
-        _spawn_env()
+        self.python_path_for_children()
         r, w = self.pipe(duplex=False)
         child = multiprocessing.get_context("spawn").Process(target=_send_and_exit, args=(w,))
         child.start()

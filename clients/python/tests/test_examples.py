@@ -33,8 +33,9 @@ class TutorialExampleTest(BrokerTestCase):
         self.assertEqual(sorted(puts), urls)
         self.assertEqual(len(re.findall(r"Process\(\d+\) is writing\.\.\.", run.stdout)), 2)
         # The reader is terminated once the writers are done (as in the tutorial), so it may not
-        # have read the last urls: whatever it did not get is still queued, nothing is lost or
-        # read twice.
+        # have read the last urls: whatever it did not get is still queued. Nothing is lost; an
+        # item whose ack the SIGTERM cut off comes back (at-least-once toward a killed consumer),
+        # so at most one url shows both as got and as still queued.
         left = ipcbroker.Queue("urls")
         remaining = []
         while True:
@@ -42,7 +43,9 @@ class TutorialExampleTest(BrokerTestCase):
                 remaining.append(left.get_nowait())
             except ipcbroker.Empty:
                 break
-        self.assertEqual(sorted(gets + remaining), urls)
+        self.assertEqual(sorted(set(gets + remaining)), urls)
+        self.assertLessEqual(len(gets + remaining), len(urls) + 1)
+        self.assertEqual(len(set(gets)), len(gets))  # the live reader never got one twice
         for writer in ([u for u in puts if u <= "url_3"], [u for u in puts if u >= "url_4"]):
             self.assertEqual(writer, sorted(writer))  # each writer's puts in its order
 

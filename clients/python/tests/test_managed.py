@@ -26,9 +26,6 @@ def _quiet_delete_namespace(ns):
         pass
 
 
-def _spawn_env():
-    os.environ["PYTHONPATH"] = os.pathsep.join([PYTHON_ROOT, HERE])
-
 
 class DictProxyTest(BrokerTestCase):
     def dict(self, initial=None, **kwargs):
@@ -264,7 +261,7 @@ class NamespaceTest(BrokerTestCase):
 
 class SpawnChildTest(BrokerTestCase):
     def test_a_spawn_child_writes_through_handles_it_was_given(self):
-        _spawn_env()
+        self.python_path_for_children()
         d = DictProxy(unique("d"), {"count": 5})
         l = ListProxy(unique("l"), ["p1"])
         ns = Namespace(unique("ns"), status="started")

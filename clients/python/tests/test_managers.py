@@ -2,9 +2,11 @@
 import multiprocessing
 import os
 import queue
+import subprocess
+import sys
 import threading
 
-from support import BrokerTestCase, unique
+from support import PYTHON_ROOT, BrokerTestCase, unique
 
 import ipcbroker
 
@@ -81,10 +83,7 @@ class ManagerTest(BrokerTestCase):
         self.assertEqual(q.get(timeout=5), "kept")
 
     def test_handles_reach_spawn_children_and_the_count_is_exact(self):
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            [os.path.dirname(os.path.dirname(os.path.abspath(ipcbroker.__file__)))]
-            + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        )
+        self.python_path_for_children()
         with ipcbroker.Manager(self.target) as m:
             q, lock, counter = m.Queue(), m.Lock(), m.Value("i", 0, lock=False)
             d, items, ns = m.dict(), m.list(), m.Namespace(seen=False)
@@ -116,15 +115,47 @@ class ManagerTest(BrokerTestCase):
             self.assertEqual(items[:], ["from child", "from child"])
             self.assertTrue(ns.seen)
 
-    def test_address_tuple_and_not_started(self):
+    def test_address_tuple_and_implicit_start(self):
         host, port = self.target.rsplit(":", 1)
         m = ipcbroker.Manager((host, int(port)))
-        with self.assertRaises(RuntimeError):
-            m.Queue()
-        m.start()
         try:
+            d = m.dict(a=1)  # as multiprocessing.Manager(): usable without start()
+            self.assertEqual(d["a"], 1)
             self.assertEqual(m.address, self.target)
             with self.assertRaises(RuntimeError):
                 m.start()
         finally:
             m.shutdown()
+        with self.assertRaises(ipcbroker.BrokerUnavailableError) as caught:
+            d["a"]  # its connection went with the manager
+        self.assertEqual(caught.exception.reason, "CLIENT_CLOSED")
+
+    def test_a_manager_not_shut_down_is_shut_down_at_exit(self):
+        name = unique("left")
+        code = (
+            "import ipcbroker\n"
+            "m = ipcbroker.Manager()\n"
+            "q = m.Queue()\n"
+            "q.put('x')\n"
+            "print(q.name)\n"
+            "shared = ipcbroker.Queue(%r)\n"
+            "shared.put('a'); shared.put('b')\n"
+            "print(shared.get(timeout=5))\n" % name
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            env=dict(os.environ, PYTHONPATH=PYTHON_ROOT),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertEqual(run.returncode, 0, run.stderr)
+        owned, got = run.stdout.split()
+        self.assertEqual(got, "a")
+        with self.assertRaises(ipcbroker.NotFoundError):
+            ipcbroker.Queue(owned, create=False)  # the manager's object went with it
+        shared = ipcbroker.Queue(name, create=False)
+        self.addCleanup(shared.delete)
+        self.assertEqual(shared.get(timeout=5), "b")  # the get's ack was applied: no redelivery
+        with self.assertRaises(ipcbroker.Empty):
+            shared.get_nowait()

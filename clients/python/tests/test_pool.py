@@ -72,6 +72,31 @@ class SpawnedPoolTest(BrokerTestCase):
         self.assertEqual(m.get(30), [0, 1, 4, 9])
         self.assertTrue(m.successful())
 
+    def test_a_result_with_a_callback_can_also_be_read(self):
+        got = []
+        lock = threading.Lock()
+
+        def note(v):
+            with lock:
+                got.append(v)
+
+        results = [self.pool.apply_async(pool_tasks.square, (i,), callback=note) for i in range(40)]
+        self.assertEqual([r.get(30) for r in results], [i * i for i in range(40)])
+        deadline = time.monotonic() + 30
+        while len(got) < 40 and time.monotonic() < deadline:
+            time.sleep(0.01)  # callbacks run on their own threads; bounded
+        self.assertEqual(sorted(got), sorted(i * i for i in range(40)))
+        self.assertTrue(all(r.ready() and r.successful() for r in results))
+
+    def test_imap_submits_before_it_is_iterated(self):
+        done_before = self.pool.info().tasks_succeeded
+        it = self.pool.imap(pool_tasks.square, range(10))
+        deadline = time.monotonic() + 30
+        while self.pool.info().tasks_succeeded < done_before + 10 and time.monotonic() < deadline:
+            time.sleep(0.02)  # the workers run the tasks while nobody iterates; bounded
+        self.assertGreaterEqual(self.pool.info().tasks_succeeded, done_before + 10)
+        self.assertEqual(list(it), [x * x for x in range(10)])
+
     def test_timeout_of_get_is_multiprocessings(self):
         r = self.pool.apply_async(pool_tasks.sleep_then_pid, (1.0,))
         start = time.monotonic()
@@ -128,7 +153,7 @@ class PoolLifecycleTest(BrokerTestCase):
         self.assertEqual(p.map(pool_tasks.square, [2]), [4])
         p.close()
         self.assertTrue(p.join(30))
-        with self.assertRaises(ipcbroker.BrokerError) as caught:
+        with self.assertRaises(ValueError) as caught:  # Python: ValueError("Pool not running")
             p.map(pool_tasks.square, [2])
         self.assertEqual(caught.exception.reason, "POOL_CLOSED")
 

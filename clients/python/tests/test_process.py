@@ -159,10 +159,7 @@ class ProcessTest(BrokerTestCase):
 
     def test_handles_reach_multiprocessing_spawn_children(self):
         q = self.queue()
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            [os.path.dirname(os.path.dirname(os.path.abspath(ipcbroker.__file__)))]
-            + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        )
+        self.python_path_for_children()
         ctx = multiprocessing.get_context("spawn")
         child = ctx.Process(target=spawn_child_put, args=(q, "from a spawn child"))
         child.start()

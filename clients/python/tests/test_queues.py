@@ -147,3 +147,108 @@ class JoinableQueueTest(BrokerTestCase):
             q.task_done()
         self.assertEqual(caught.exception.reason, "TASK_DONE_TOO_MANY_TIMES")
 
+
+
+def _get_one(q, out):
+    out.put(q.get(timeout=10))
+
+
+def _interrupt_main_when(predicate, timeout=10.0):
+    """Sends SIGINT to this process (Python raises KeyboardInterrupt in the main thread) once
+    predicate() holds: a call is parked on the broker. Returns the thread."""
+    import os
+    import signal
+
+    def run():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not predicate():
+            time.sleep(0.01)  # polls the broker's view of the parked call; bounded
+        os.kill(os.getpid(), signal.SIGINT)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+class InterruptTest(BrokerTestCase):
+    """Ctrl-C during a blocking get or put loses nothing: the pull or frame is revoked first."""
+
+    def test_ctrl_c_in_a_blocking_get_leaves_later_items_to_later_gets(self):
+        q = ipcbroker.Queue(unique("intr"))
+        self.addCleanup(quiet_delete, q)
+        t = _interrupt_main_when(lambda: q._info().waiting_getters == 1)
+        with self.assertRaises(KeyboardInterrupt):
+            q.get()
+        t.join(10)
+        info = q._info()
+        self.assertEqual((info.waiting_getters, info.unacked), (0, 0))
+        other = ipcbroker.Broker(self.target)
+        self.addCleanup(other.close)
+        ipcbroker.Queue(q.name, broker=other).put("after")
+        self.assertEqual(q.get(timeout=5), "after")
+        self.assertEqual(q.qsize(), 0)
+
+    def test_ctrl_c_in_a_blocking_put_does_not_enqueue_later(self):
+        q = ipcbroker.Queue(unique("intr"), 1)
+        self.addCleanup(quiet_delete, q)
+        q.put("first")
+        t = _interrupt_main_when(lambda: q._info().waiting_putters == 1)
+        with self.assertRaises(KeyboardInterrupt):
+            q.put("second")
+        t.join(10)
+        self.assertEqual(q._info().waiting_putters, 0)
+        self.assertEqual(q.get(timeout=5), "first")
+        with self.assertRaises(queue.Empty):
+            q.get(timeout=0.2)  # the revoked put never went in
+        q.put("third")
+        self.assertEqual(q.get(timeout=5), "third")
+
+
+class StreamLifecycleTest(BrokerTestCase):
+    def test_streams_of_threads_that_ended_are_closed(self):
+        import gc
+
+        def streams():
+            return sum(1 for t in threading.enumerate() if t.name == "ipcbroker-stream")
+
+        q = ipcbroker.Queue(unique("threads"))
+        self.addCleanup(quiet_delete, q)
+        q.put("warm")
+        q.get(timeout=5)
+        before = streams()
+        workers = [threading.Thread(target=lambda: (q.put(1), q.get(timeout=5))) for _ in range(20)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(30)
+        deadline = time.monotonic() + 20
+        while streams() > before and time.monotonic() < deadline:
+            gc.collect()
+            time.sleep(0.05)  # the broker completes each half-closed stream; bounded
+        self.assertEqual(streams(), before)
+        self.assertEqual(q._info().unacked, 0)
+        self.assertEqual(q.qsize(), 0)
+
+
+class ForkServerChildTest(BrokerTestCase):
+    def test_a_forkserver_childs_last_ack_is_applied_before_it_exits(self):
+        import multiprocessing
+
+        self.python_path_for_children()
+        q = ipcbroker.Queue(unique("fsrv"))
+        self.addCleanup(quiet_delete, q)
+        for i in range(5):
+            q.put(i)
+        ctx = multiprocessing.get_context("forkserver")
+        out = ctx.SimpleQueue()
+        children = [ctx.Process(target=_get_one, args=(q, out)) for _ in range(5)]
+        for c in children:
+            c.start()
+        for c in children:
+            c.join(60)
+        self.assertEqual([c.exitcode for c in children], [0] * 5)
+        self.assertEqual(sorted(out.get() for _ in range(5)), [0, 1, 2, 3, 4])
+        # Each child ended with os._exit; its ack reached the broker first: nothing comes back.
+        self.assertEqual(q._info().unacked, 0)
+        with self.assertRaises(queue.Empty):
+            q.get(timeout=0.5)

@@ -25,11 +25,6 @@ def _fill(a):
     a[:] = [i * 10 for i in range(len(a))]
 
 
-def _spawn_env():
-    # Spawned children import ipcbroker and this module from these folders.
-    os.environ["PYTHONPATH"] = os.pathsep.join([PYTHON_ROOT, HERE])
-
-
 def _wait_until(predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -229,7 +224,7 @@ class ValueTest(BrokerTestCase):
         self.assertEqual(caught.exception.reason, "VALUE_NOT_FOUND")
 
     def test_two_spawn_children_increment_under_the_lock(self):
-        _spawn_env()
+        self.python_path_for_children()
         v = self.value("i", 0)
         ctx = multiprocessing.get_context("spawn")
         children = [ctx.Process(target=_increment, args=(v, 200)) for _ in range(2)]
@@ -330,7 +325,7 @@ class ArrayTest(BrokerTestCase):
         self.assertFalse(a.describe().locked)
 
     def test_pickled_handle_and_a_spawn_child(self):
-        _spawn_env()
+        self.python_path_for_children()
         a = self.array("i", 5)
         copy = pickle.loads(pickle.dumps(a))
         copy[0] = 9

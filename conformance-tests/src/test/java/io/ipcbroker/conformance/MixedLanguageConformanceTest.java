@@ -187,7 +187,7 @@ class MixedLanguageConformanceTest {
   @Test
   void aPythonProcessAndAJavaClientShareALockAndACounter() throws Exception {
     String python = PythonClient.python();
-    int perSide = 150;
+    int perSide = 300;
     SyncClient sync = new SyncClient(broker.channel());
     ValueClient values = new ValueClient(broker.channel());
     try {
@@ -200,10 +200,18 @@ class MixedLanguageConformanceTest {
               lock,
               counter,
               Integer.toString(perSide));
+      // Start counting once Python has: both sides then run at once for most of their loops.
+      await().atMost(Duration.ofSeconds(60)).until(() -> values.get(counter).getIntValue() > 0);
+      long lastWritten = -1;
+      int interleaved = 0; // iterations that found the other side's increments since our last
       for (int i = 0; i < perSide; i++) {
         assertThat(sync.acquire(lock, session, "java", 30.0).getAcquired()).isTrue();
         long seen = values.get(counter).getIntValue();
+        if (lastWritten >= 0 && seen != lastWritten) {
+          interleaved++;
+        }
         values.set(counter, ValueClient.i(seen + 1));
+        lastWritten = seen + 1;
         sync.release(lock, session, "java");
       }
       ProcessInfo exited = processes.awaitExit(py.getId());
@@ -211,6 +219,7 @@ class MixedLanguageConformanceTest {
           .as("python:%n%s", processes.output(py.getId(), OutputStream.OUTPUT_STREAM_STDERR))
           .isZero();
       assertThat(values.get(counter).getIntValue()).isEqualTo(2L * perSide);
+      assertThat(interleaved).as("the two sides' increments interleaved").isPositive();
     } finally {
       sync.close();
       values.close();

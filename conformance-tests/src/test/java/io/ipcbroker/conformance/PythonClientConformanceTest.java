@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(900)
 class PythonClientConformanceTest {
   private static final String MARK = "IPCBROKER-PYTEST\t";
+  private static final String PLAN = "IPCBROKER-PYTEST-PLAN\t";
+  private static final String END = "IPCBROKER-PYTEST-END\t";
 
   @TestFactory
   Stream<DynamicTest> pythonClientTests() throws Exception {
@@ -37,7 +39,17 @@ class PythonClientConformanceTest {
     List<String> lines = Files.readAllLines(report, StandardCharsets.UTF_8);
     Files.delete(report);
     List<DynamicTest> tests = new ArrayList<>();
+    int planned = -1;
+    int ended = -1;
     for (String line : lines) {
+      if (line.startsWith(PLAN)) {
+        planned = Integer.parseInt(line.substring(PLAN.length()).trim());
+        continue;
+      }
+      if (line.startsWith(END)) {
+        ended = Integer.parseInt(line.substring(END.length()).trim());
+        continue;
+      }
       if (!line.startsWith(MARK)) {
         continue;
       }
@@ -53,13 +65,22 @@ class PythonClientConformanceTest {
                 assertThat(status).as("%s:%n%s", id, details).isEqualTo("ok");
               }));
     }
-    // The run as a whole: it finished, and it ran tests (a crash before any would report none).
+    // The run as a whole: it ran every planned test to its end (a hung test's watchdog or a crash
+    // ends it early, and the tests after it would otherwise go unreported), and only failures made
+    // its exit code non-zero (they are reported above, each as its own test).
+    int plan = planned;
+    int end = ended;
+    int reported = tests.size();
     tests.add(
         DynamicTest.dynamicTest(
-            "the Python suite ran to its end",
+            "the Python suite ran every planned test to its end",
             () -> {
+              assertThat(plan).as("planned tests; output:%n%s", run.output()).isGreaterThan(10);
+              assertThat(end)
+                  .as("tests run to the end mark; output:%n%s", run.output())
+                  .isEqualTo(plan);
+              assertThat(reported).as("tests reported").isEqualTo(plan);
               assertThat(run.exitCode()).as("exit code; output:%n%s", run.output()).isIn(0, 1);
-              assertThat(tests.size()).as("tests reported").isGreaterThan(10);
             }));
     return tests.stream();
   }
