@@ -86,7 +86,7 @@ class MixedLanguageConformanceTest {
     String writer = PythonClient.EXAMPLES.resolve("tutorial_writer.py").toString();
     ProcessInfo first = spawn(python, writer, queue, "url_1", "url_2", "url_3");
     ProcessInfo second = spawn(python, writer, queue, "url_4", "url_5", "url_6");
-    NodeClient.Run node =
+    ChildProgram.Run node =
         NodeClient.run(
             List.of(
                 "node",

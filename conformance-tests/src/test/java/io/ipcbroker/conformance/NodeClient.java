@@ -3,11 +3,10 @@ package io.ipcbroker.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -20,41 +19,19 @@ final class NodeClient {
 
   private NodeClient() {}
 
-  /** What a script did. */
-  record Run(int exitCode, String output) {}
-
   /** Skips the test when Node is switched off; installs the packages once. */
   static synchronized void ensureInstalled() throws IOException, InterruptedException {
     Assumptions.assumeFalse(
         Boolean.getBoolean("ipcbroker.skipNode"), "skipped with -Dipcbroker.skipNode=true");
     if (!Files.isDirectory(DIR.resolve("node_modules"))) {
-      Run install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), 240);
-      assertThat(install.exitCode).as("npm ci output:%n%s", install.output).isZero();
+      ChildProgram.Run install = run(List.of("npm", "ci", "--no-audit", "--no-fund"), 240);
+      assertThat(install.exitCode()).as("npm ci output:%n%s", install.output()).isZero();
     }
   }
 
   /** Runs {@code command} in the client's directory, at most {@code timeoutSeconds}. */
-  static Run run(List<String> command, long timeoutSeconds)
+  static ChildProgram.Run run(List<String> command, long timeoutSeconds)
       throws IOException, InterruptedException {
-    Path log = Files.createTempFile("ipcbroker-node", ".log");
-    try {
-      Process p =
-          new ProcessBuilder(command)
-              .directory(DIR.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        return new Run(-1, "timed out after " + timeoutSeconds + " s\n" + read(log));
-      }
-      return new Run(p.exitValue(), read(log));
-    } finally {
-      Files.deleteIfExists(log);
-    }
-  }
-
-  private static String read(Path log) throws IOException {
-    return Files.readString(log, StandardCharsets.UTF_8);
+    return ChildProgram.run(command, DIR, Map.of(), timeoutSeconds);
   }
 }

@@ -26,7 +26,7 @@ class NodeClientConformanceTest {
     NodeClient.ensureInstalled();
     assertThat(NodeClient.DIR.resolve("queue_smoke.js")).exists();
 
-    NodeClient.Run smoke =
+    ChildProgram.Run smoke =
         NodeClient.run(List.of("node", "queue_smoke.js", ConformanceTarget.address()), 120);
 
     assertThat(smoke.exitCode()).as("node client output:%n%s", smoke.output()).isZero();

@@ -3,13 +3,11 @@ package io.ipcbroker.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -31,9 +29,6 @@ final class PythonClient {
 
   private PythonClient() {}
 
-  /** What a program did. */
-  record Run(int exitCode, String output) {}
-
   /** The interpreter to use; skips (or fails, when Python is required) if there is none. */
   static synchronized String python() throws IOException, InterruptedException {
     Assumptions.assumeFalse(
@@ -49,7 +44,7 @@ final class PythonClient {
       }
       for (String candidate : candidates) {
         try {
-          if (run(List.of(candidate, "-c", "import grpc, google.protobuf"), Map.of(), 60).exitCode
+          if (run(List.of(candidate, "-c", "import grpc, google.protobuf"), Map.of(), 60).exitCode()
               == 0) {
             interpreter = candidate;
             break;
@@ -69,12 +64,12 @@ final class PythonClient {
           interpreter != null, "no Python with grpcio among " + candidates + "; skipped");
     }
     if (!generated) {
-      Run gen =
+      ChildProgram.Run gen =
           run(
               List.of(interpreter, DIR.resolve("generate.py").toString(), "--if-stale"),
               Map.of(),
               120);
-      assertThat(gen.exitCode).as("generate.py:%n%s", gen.output).isZero();
+      assertThat(gen.exitCode()).as("generate.py:%n%s", gen.output()).isZero();
       generated = true;
     }
     return interpreter;
@@ -84,35 +79,16 @@ final class PythonClient {
    * Runs {@code command} in the client's directory with {@code env} added and {@code
    * IPCBROKER_TARGET} set to the broker under test, at most {@code timeoutSeconds}.
    */
-  static Run run(List<String> command, Map<String, String> env, long timeoutSeconds)
+  static ChildProgram.Run run(List<String> command, Map<String, String> env, long timeoutSeconds)
       throws IOException, InterruptedException {
-    Path log = Files.createTempFile("ipcbroker-python", ".log");
-    try {
-      ProcessBuilder builder =
-          new ProcessBuilder(command)
-              .directory(DIR.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile());
-      builder.environment().put("IPCBROKER_TARGET", ConformanceTarget.address());
-      builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-      builder.environment().putAll(env);
-      Process p = builder.start();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        return new Run(-1, "timed out after " + timeoutSeconds + " s\n" + read(log));
-      }
-      return new Run(p.exitValue(), read(log));
-    } finally {
-      Files.deleteIfExists(log);
-    }
+    Map<String, String> all = new HashMap<>(env);
+    all.put("IPCBROKER_TARGET", ConformanceTarget.address());
+    all.putIfAbsent("PYTHONDONTWRITEBYTECODE", "1");
+    return ChildProgram.run(command, DIR, all, timeoutSeconds);
   }
 
   /** The environment a broker-spawned Python program needs to import the client and examples. */
   static Map<String, String> childEnv() {
     return Map.of("PYTHONPATH", DIR + ":" + EXAMPLES, "PYTHONDONTWRITEBYTECODE", "1");
-  }
-
-  private static String read(Path log) throws IOException {
-    return Files.readString(log, StandardCharsets.UTF_8);
   }
 }

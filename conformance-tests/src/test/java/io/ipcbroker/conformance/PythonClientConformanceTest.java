@@ -31,7 +31,7 @@ class PythonClientConformanceTest {
   Stream<DynamicTest> pythonClientTests() throws Exception {
     String python = PythonClient.python();
     Path report = Files.createTempFile("ipcbroker-pytest", ".report");
-    PythonClient.Run run =
+    ChildProgram.Run run =
         PythonClient.run(
             List.of(python, "tests/run_suite.py", "--report", report.toString()),
             Map.of("IPCBROKER_SAME_HOST", ConformanceTarget.sameHost() ? "1" : "0"),
