@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * slowest ones.
  *
  * <pre>
- * java -jar ipcbroker-bench-all.jar [--short] [--broker-jar PATH | --target HOST:PORT]
+ * java -jar ipcbroker-bench-all.jar [--short] [--only CLASS-PREFIX] [--broker-jar PATH | --target HOST:PORT]
  * </pre>
  */
 public final class Bench {
@@ -41,14 +41,18 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     Plan plan = FULL;
     String target = null;
+    String only = null; // runs only the scenarios whose class name starts with this
     Path brokerJar = Path.of("server/target/ipcbroker-server-0.1.0-SNAPSHOT-all.jar");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--short" -> plan = SHORT;
         case "--target" -> target = args[++i];
         case "--broker-jar" -> brokerJar = Path.of(args[++i]);
+        case "--only" -> only = args[++i];
         default -> {
-          System.err.println("usage: bench [--short] [--broker-jar PATH | --target HOST:PORT]");
+          System.err.println(
+              "usage: bench [--short] [--only CLASS-PREFIX] [--broker-jar PATH | --target"
+                  + " HOST:PORT]");
           System.exit(2);
         }
       }
@@ -66,12 +70,16 @@ public final class Bench {
     try {
       for (Scenario s :
           List.of(
+              new QueueThroughputScenario(target),
+              new HandoffLatencyScenario(target),
               new ProcessSpawnScenario(channel),
               new PipePingPongScenario(channel, other),
               new ValueIncrementScenario(channel, other),
               new LockScenario(channel, other),
               new PoolMapScenario(channel))) {
-        rows.addAll(s.run(plan));
+        if (only == null || s.getClass().getSimpleName().startsWith(only)) {
+          rows.addAll(s.run(plan));
+        }
       }
     } finally {
       other.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

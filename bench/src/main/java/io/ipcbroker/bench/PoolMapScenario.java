@@ -15,11 +15,8 @@ import io.ipcbroker.v1.MapResponse;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PoolServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,35 +180,6 @@ final class PoolMapScenario implements Bench.Scenario {
 
   /** Python's figures, or null without python3 or the script (the row is then left out). */
   private static double[] python(int tasks, int chunksize, int repeats) throws Exception {
-    Path script = Path.of("bench", "python", "pool_map.py");
-    if (!Files.isRegularFile(script)) {
-      return null;
-    }
-    Process p;
-    try {
-      p =
-          new ProcessBuilder(
-                  "python3",
-                  script.toString(),
-                  Integer.toString(tasks),
-                  Integer.toString(chunksize),
-                  Integer.toString(repeats))
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-    } catch (java.io.IOException e) {
-      return null; // no python3 here
-    }
-    List<Double> figures = new ArrayList<>();
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null) {
-        figures.add(Double.parseDouble(line.trim()));
-      }
-    }
-    if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0 || figures.isEmpty()) {
-      return null;
-    }
-    return figures.stream().mapToDouble(Double::doubleValue).toArray();
+    return PythonAnchor.column(0, "pool_map.py", tasks, chunksize, repeats);
   }
 }

@@ -72,6 +72,17 @@ abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
     return pending.remove(id);
   }
 
+  /** Whether any operation is still waiting for the broker's answer. */
+  final boolean hasPending() {
+    return !pending.isEmpty();
+  }
+
+  /**
+   * Runs once the stream has ended or closed and every pending operation was failed with {@code e}:
+   * what a subclass holds outside the pending operations fails too.
+   */
+  void afterEnd(IpcBrokerException e) {}
+
   /** The ids of the operations still pending. */
   final List<Long> pendingIds() {
     return new ArrayList<>(pending.keySet());
@@ -104,6 +115,7 @@ abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
       requests.cancel("client closing", null);
     }
     failAll(Errors.closed());
+    afterEnd(Errors.closed());
   }
 
   /** Fails every pending operation with {@code e}. */
@@ -138,5 +150,6 @@ abstract class ClientStream<Q, R, V> implements ClientResponseObserver<Q, R> {
       ended.complete(null);
     }
     failAll(e);
+    afterEnd(e);
   }
 }

@@ -7,6 +7,8 @@ import io.ipcbroker.v1.Pull;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -48,24 +50,39 @@ final class ConsumerStream<T>
             .build());
   }
 
-  /** An item that arrived for a get, not yet acked. */
-  record Received<T>(long deliveryId, T value, ItemDecodeException decodeFailure) {}
+  /**
+   * An item that arrived for a get, not yet acked; {@code rest} holds the further items of a batch
+   * get (empty for a get of one item).
+   */
+  record Received<T>(
+      long deliveryId, T value, ItemDecodeException decodeFailure, List<Received<T>> rest) {}
 
   /** A pending get: the stream, its pull id, and the future that decides who has the item. */
   record Get<T>(ConsumerStream<T> stream, long pullId, CompletableFuture<Received<T>> future) {}
 
   /**
-   * Starts a get.
+   * Starts a get of one item.
    *
    * @param timeoutSeconds null to wait without limit
    */
   Get<T> get(boolean nowait, Double timeoutSeconds) {
+    return get(1, nowait, timeoutSeconds);
+  }
+
+  /**
+   * Starts a get of up to {@code maxItems} items (1 to 1024): one pull, answered with as many as
+   * are there when the first one is.
+   *
+   * @param timeoutSeconds null to wait without limit
+   */
+  Get<T> get(int maxItems, boolean nowait, Double timeoutSeconds) {
     CompletableFuture<Received<T>> future = new CompletableFuture<>();
     long pullId =
         start(
             future,
             id -> {
-              Pull.Builder pull = Pull.newBuilder().setPullId(id).setMaxItems(1).setNowait(nowait);
+              Pull.Builder pull =
+                  Pull.newBuilder().setPullId(id).setMaxItems(maxItems).setNowait(nowait);
               if (timeoutSeconds != null) {
                 pull.setTimeoutSeconds(timeoutSeconds);
               }
@@ -92,12 +109,53 @@ final class ConsumerStream<T>
   }
 
   /**
+   * Takes the items of a batch get for the caller, without losing any: the decodable items up to
+   * the first one that cannot be decoded are acked and returned, and that one and the items after
+   * it are nacked back to the head of the queue, in order, for the next get. If the very first
+   * cannot be decoded, it alone is acked and its {@link ItemDecodeException} thrown, as {@link
+   * #accept} does.
+   */
+  List<T> acceptAll(Received<T> received) {
+    List<Received<T>> all = new ArrayList<>(1 + received.rest().size());
+    all.add(received);
+    all.addAll(received.rest());
+    int usable = 0;
+    while (usable < all.size() && all.get(usable).decodeFailure() == null) {
+      usable++;
+    }
+    int taken = usable == 0 ? 1 : usable;
+    ConsumeRequest.Builder settle = ConsumeRequest.newBuilder();
+    List<T> values = new ArrayList<>(usable);
+    for (int i = 0; i < all.size(); i++) {
+      if (i < taken) {
+        settle.addAckIds(all.get(i).deliveryId());
+        values.add(all.get(i).value());
+      } else {
+        settle.addNackIds(all.get(i).deliveryId());
+      }
+    }
+    if (!send(settle.build())) {
+      throw Errors.closed();
+    }
+    if (usable == 0) {
+      throw received.decodeFailure();
+    }
+    return values;
+  }
+
+  /**
    * Gives a get up. Returns null if it was given up before an item arrived (the pull is revoked);
-   * otherwise the item arrived first: it is accepted and returned, and the caller must use it.
+   * otherwise the items arrived first: {@code take} accepts them and its result is returned, and
+   * the caller must use it.
    *
    * @throws IpcBrokerException if the get had already ended otherwise (empty, stream failure)
    */
   T giveUp(Get<T> get, IpcBrokerException why) {
+    return giveUp(get, why, this::accept);
+  }
+
+  /** As {@link #giveUp(Get, IpcBrokerException)}, taking what arrived with {@code take}. */
+  <R> R giveUp(Get<T> get, IpcBrokerException why, Function<Received<T>, R> take) {
     if (get.future().completeExceptionally(why)) {
       send(ConsumeRequest.newBuilder().setRevokePullId(get.pullId()).build());
       return null;
@@ -108,7 +166,7 @@ final class ConsumerStream<T>
     } catch (CompletionException e) {
       throw Errors.translate(e.getCause());
     }
-    return accept(received);
+    return take.apply(received);
   }
 
   @Override
@@ -127,12 +185,18 @@ final class ConsumerStream<T>
     CompletableFuture<Received<T>> future = take(result.getPullId());
     switch (result.getOutcome()) {
       case PULL_OUTCOME_DELIVERED -> {
-        for (Delivery d : result.getDeliveriesList()) {
-          if (future == null || !future.complete(decode(d))) {
-            // The caller gave up first, or the stream is closing: back to the head of the queue.
-            send(ConsumeRequest.newBuilder().addNackIds(d.getDeliveryId()).build());
+        List<Delivery> ds = result.getDeliveriesList();
+        List<Received<T>> rest = new ArrayList<>(ds.size() - 1);
+        for (int i = 1; i < ds.size(); i++) {
+          rest.add(decode(ds.get(i), List.of()));
+        }
+        if (future == null || !future.complete(decode(ds.get(0), rest))) {
+          // The caller gave up first, or the stream is closing: back to the head of the queue.
+          ConsumeRequest.Builder back = ConsumeRequest.newBuilder();
+          for (Delivery d : ds) {
+            back.addNackIds(d.getDeliveryId());
           }
-          future = null; // one item per get
+          send(back.build());
         }
       }
       case PULL_OUTCOME_EMPTY -> {
@@ -148,11 +212,11 @@ final class ConsumerStream<T>
     }
   }
 
-  private Received<T> decode(Delivery d) {
+  private Received<T> decode(Delivery d, List<Received<T>> rest) {
     try {
-      return new Received<>(d.getDeliveryId(), decoder.apply(d), null);
+      return new Received<>(d.getDeliveryId(), decoder.apply(d), null, rest);
     } catch (ItemDecodeException e) {
-      return new Received<>(d.getDeliveryId(), null, e);
+      return new Received<>(d.getDeliveryId(), null, e, rest);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.ipcbroker.client;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -68,7 +69,24 @@ public interface IpcQueue<T> extends AutoCloseable {
    */
   T getNowait();
 
-  /** Puts {@code item} without blocking the caller; the future fails as {@link #put} would. */
+  /**
+   * Removes and returns between one and {@code maxItems} of the oldest items: waits at most {@code
+   * timeout} for the first one, then takes as many as are there, in one round trip. The fast way to
+   * drain a queue: one message carries many items.
+   *
+   * @param maxItems 1 to 1024
+   * @throws QueueEmptyException if the queue stayed empty for {@code timeout}
+   * @throws ItemDecodeException if the first item cannot be decoded (it is taken); an undecodable
+   *     item after the first stays in the queue, at its head, for the next get
+   */
+  List<T> getMany(int maxItems, Duration timeout);
+
+  /**
+   * Puts {@code item} without blocking the caller; the future fails as {@link #put} would. While
+   * earlier puts of this handle are in flight, the SDK sends the following ones together in one
+   * message (as Python's queue feeder thread batches): many puts in flight are the fast way to fill
+   * a queue.
+   */
   CompletableFuture<Void> putAsync(T item);
 
   /** As {@link #put(Object, Duration)}, without blocking the caller. */

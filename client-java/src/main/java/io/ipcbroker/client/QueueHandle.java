@@ -10,10 +10,12 @@ import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.TaskDoneRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /** The SDK's queue handle: {@link IpcQueue} and {@link IpcJoinableQueue} over one client. */
 final class QueueHandle<T> implements IpcJoinableQueue<T> {
@@ -64,7 +66,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public CompletableFuture<Void> putAsync(T item) {
-    return translated(producer().put(encode(item), false, null).future());
+    return translated(producer().putCoalesced(encode(item)));
   }
 
   @Override
@@ -124,19 +126,34 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
     return AsyncGet.start(consumer().get(false, Timeouts.seconds(timeout)), broker.callbacks());
   }
 
+  @Override
+  public List<T> getMany(int maxItems, Duration timeout) {
+    if (maxItems < 1 || maxItems > 1024) {
+      throw new IllegalArgumentException("maxItems must be in [1, 1024], not " + maxItems);
+    }
+    ConsumerStream.Get<T> get = consumer().get(maxItems, false, Timeouts.seconds(timeout));
+    return awaitGet(get, timeout, get.stream()::acceptAll);
+  }
+
   private T awaitGet(ConsumerStream.Get<T> get, Duration timeout) {
+    return awaitGet(get, timeout, get.stream()::accept);
+  }
+
+  /** Waits for a get's items and takes them with {@code take}; a get given up loses nothing. */
+  private <R> R awaitGet(
+      ConsumerStream.Get<T> get, Duration timeout, Function<ConsumerStream.Received<T>, R> take) {
     ConsumerStream.Received<T> received;
     try {
       received = await(get.future(), timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      T crossed = get.stream().giveUp(get, Errors.interrupted(e));
+      R crossed = get.stream().giveUp(get, Errors.interrupted(e), take);
       if (crossed != null) {
-        return crossed; // the item arrived first: it is the caller's now, not lost
+        return crossed; // the items arrived first: they are the caller's now, not lost
       }
       throw Errors.interrupted(e);
     } catch (TimeoutException e) {
-      T crossed = get.stream().giveUp(get, Errors.unresponsive("a get"));
+      R crossed = get.stream().giveUp(get, Errors.unresponsive("a get"), take);
       if (crossed != null) {
         return crossed;
       }
@@ -144,7 +161,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
     } catch (ExecutionException e) {
       throw Errors.translate(e.getCause());
     }
-    return get.stream().accept(received);
+    return take.apply(received);
   }
 
   /**

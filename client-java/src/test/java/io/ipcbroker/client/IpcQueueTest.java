@@ -359,6 +359,113 @@ class IpcQueueTest {
     return h.describeForTests();
   }
 
+  @Test
+  void manyAsyncPutsAreCoalescedInOrderAndEachLearnsItsOutcome() throws Exception {
+    IpcQueue<String> q = client.queue(EmbeddedBroker.uniqueName("burst"), 0);
+    int n = 20_000;
+    List<CompletableFuture<Void>> puts = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      puts.add(q.putAsync(Integer.toString(i)));
+    }
+    CompletableFuture.allOf(puts.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+    assertThat(q.qsize()).isEqualTo(n);
+    List<String> got = new ArrayList<>(n);
+    while (got.size() < n) {
+      got.addAll(other.queue(q.name(), 0).getMany(1024, Duration.ofSeconds(10)));
+    }
+    List<String> expected = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      expected.add(Integer.toString(i));
+    }
+    assertThat(got).isEqualTo(expected);
+  }
+
+  @Test
+  void coalescedFramesOfLargeItemsStayUnderTheMessageLimit() throws Exception {
+    IpcQueue<byte[]> q = client.queue(EmbeddedBroker.uniqueName("large"), 0, Codecs.bytes());
+    byte[] item = new byte[64 * 1024];
+    List<CompletableFuture<Void>> puts = new ArrayList<>();
+    for (int i = 0; i < 600; i++) { // 37.5 MiB in flight at once: many frames, none too large
+      puts.add(q.putAsync(item));
+    }
+    CompletableFuture.allOf(puts.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+    assertThat(q.qsize()).isEqualTo(600);
+  }
+
+  @Test
+  void coalescedPutsIntoABoundedQueueEachFailOrSucceedExactly() throws Exception {
+    IpcQueue<String> q = client.queue(EmbeddedBroker.uniqueName("bounded"), 3);
+    q.put("blocker-1");
+    // A frame waiting for room holds the stream, so the async puts behind it are coalesced; the
+    // queue takes two more once a get makes room, and the rest wait on.
+    CompletableFuture<Void> first = q.putAsync("a");
+    List<CompletableFuture<Void>> rest = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      rest.add(q.putAsync("r" + i));
+    }
+    IpcQueue<String> reader = other.queue(q.name(), 3);
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      got.add(reader.get(Duration.ofSeconds(10)));
+    }
+    first.get(10, TimeUnit.SECONDS);
+    CompletableFuture.allOf(rest.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+    assertThat(got).containsExactly("blocker-1", "a", "r0", "r1", "r2", "r3", "r4");
+    assertThat(q.qsize()).isZero();
+  }
+
+  @Test
+  void putsWaitingToBeCoalescedFailWhenTheClientClosesAndNeverGoIn() throws Exception {
+    String name = EmbeddedBroker.uniqueName("closing");
+    IpcBroker writer = broker.connect();
+    IpcQueue<String> q = writer.queue(name, 1);
+    q.put("fills it");
+    CompletableFuture<Void> waiting = q.putAsync("in flight"); // parks: the queue is full
+    List<CompletableFuture<Void>> coalesced = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      coalesced.add(q.putAsync("behind " + i));
+    }
+    writer.close();
+    for (CompletableFuture<Void> f : coalesced) {
+      assertThat(f).failsWithin(Duration.ofSeconds(10));
+    }
+    assertThat(waiting).failsWithin(Duration.ofSeconds(10));
+    IpcQueue<String> reader = other.queue(name, 1);
+    assertThat(reader.get(Duration.ofSeconds(5))).isEqualTo("fills it");
+    assertThatThrownBy(() -> reader.get(Duration.ofMillis(200)))
+        .isInstanceOf(QueueEmptyException.class);
+  }
+
+  @Test
+  void getManyTakesWhatIsThereAndStopsAtAnUndecodableItemWithoutLosingIt() {
+    String name = EmbeddedBroker.uniqueName("many");
+    IpcQueue<Timestamp> stamps =
+        client.queue(name, 0, Codecs.protobuf(Timestamp.getDefaultInstance()));
+    Timestamp three = Timestamp.newBuilder().setSeconds(3).build();
+    Timestamp four = Timestamp.newBuilder().setSeconds(4).build();
+    Timestamp five = Timestamp.newBuilder().setSeconds(5).build();
+    stamps.put(three);
+    stamps.put(four);
+    client.queue(name, 0).put("x"); // text: not a Timestamp
+    stamps.put(five);
+    IpcQueue<Timestamp> reader =
+        other.queue(name, 0, Codecs.protobuf(Timestamp.getDefaultInstance()));
+    // The decodable prefix is taken; the undecodable item and what follows stay, in order.
+    assertThat(reader.getMany(10, Duration.ofSeconds(5))).containsExactly(three, four);
+    assertThat(reader.qsize()).isEqualTo(2);
+    // Now it is first: it alone is taken, and handed over in the exception, as a get does.
+    ItemDecodeException e =
+        catchThrowableOfType(
+            ItemDecodeException.class, () -> reader.getMany(10, Duration.ofSeconds(5)));
+    assertThat(new String(e.data(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("x");
+    assertThat(reader.getMany(10, Duration.ofSeconds(5))).containsExactly(five);
+    assertThatThrownBy(() -> reader.getMany(10, Duration.ofMillis(200)))
+        .isInstanceOf(QueueEmptyException.class);
+    assertThatThrownBy(() -> reader.getMany(0, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+    awaitSettled(reader);
+  }
+
   /** Waits until nothing is in flight: no unacknowledged delivery and no parked getter. */
   static void awaitSettled(IpcQueue<?> q) {
     await()
