@@ -33,21 +33,38 @@ final class PythonAnchor {
     } catch (IOException e) {
       return null; // no python3 here
     }
+    // Read on a thread of its own, so that a hung script cannot hold the bench past the bound.
     List<String> lines = new ArrayList<>();
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null) {
-        lines.add(line.trim());
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  synchronized (lines) {
+                    lines.add(line.trim());
+                  }
+                }
+              } catch (IOException e) {
+                // The process was killed: what was read stands, and the exit code says the rest.
+              }
+            },
+            "bench-anchor-reader");
+    reader.start();
+    if (!p.waitFor(900, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      reader.join(10_000);
+      return null;
+    }
+    reader.join(10_000);
+    synchronized (lines) {
+      if (p.exitValue() != 0 || lines.isEmpty()) {
+        return null;
       }
-    } catch (IOException e) {
-      return null;
+      return new ArrayList<>(lines);
     }
-    if (!p.waitFor(900, TimeUnit.SECONDS) || p.exitValue() != 0 || lines.isEmpty()) {
-      p.destroyForcibly();
-      return null;
-    }
-    return lines;
   }
 
   /** The first number of each line, or null (see {@link #lines}). */

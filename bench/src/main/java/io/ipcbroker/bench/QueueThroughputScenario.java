@@ -1,5 +1,6 @@
 package io.ipcbroker.bench;
 
+import io.ipcbroker.client.IpcBroker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -106,6 +107,9 @@ final class QueueThroughputScenario implements Bench.Scenario {
       }
       for (BenchChild c : consumers) {
         c.close();
+      }
+      try (IpcBroker broker = IpcBroker.connect(target)) {
+        broker.deleteQueue(queue, true); // also on a shared broker given by --target
       }
     }
   }

@@ -30,7 +30,7 @@ final class AsyncGet<T> extends CompletableFuture<T> {
   }
 
   /** The get ended on the broker's side: hand the item (acked first) or the failure over. */
-  private void arrived(ConsumerStream.Received<T> received, Throwable failure) {
+  private void arrived(ConsumerStream.Received received, Throwable failure) {
     if (!settled.compareAndSet(false, true)) {
       return; // an outside completion claimed the get and settled this future itself
     }

@@ -31,7 +31,7 @@ import java.util.function.Function;
  * @param <T> the decoded item type
  */
 final class ConsumerStream<T>
-    extends ClientStream<ConsumeRequest, ConsumeResponse, ConsumerStream.Received<T>> {
+    extends ClientStream<ConsumeRequest, ConsumeResponse, ConsumerStream.Received> {
   private final String queue;
   private final Function<Delivery, T> decoder;
 
@@ -51,14 +51,14 @@ final class ConsumerStream<T>
   }
 
   /**
-   * An item that arrived for a get, not yet acked; {@code rest} holds the further items of a batch
-   * get (empty for a get of one item).
+   * The items that arrived for a get, not yet acked nor decoded: the first, and {@code rest} for a
+   * batch get (empty for a get of one item). They are decoded by whoever takes them, on that
+   * thread, never on the transport thread (a codec may be slow, or call the broker).
    */
-  record Received<T>(
-      long deliveryId, T value, ItemDecodeException decodeFailure, List<Received<T>> rest) {}
+  record Received(Delivery first, List<Delivery> rest) {}
 
   /** A pending get: the stream, its pull id, and the future that decides who has the item. */
-  record Get<T>(ConsumerStream<T> stream, long pullId, CompletableFuture<Received<T>> future) {}
+  record Get<T>(ConsumerStream<T> stream, long pullId, CompletableFuture<Received> future) {}
 
   /**
    * Starts a get of one item.
@@ -76,7 +76,7 @@ final class ConsumerStream<T>
    * @param timeoutSeconds null to wait without limit
    */
   Get<T> get(int maxItems, boolean nowait, Double timeoutSeconds) {
-    CompletableFuture<Received<T>> future = new CompletableFuture<>();
+    CompletableFuture<Received> future = new CompletableFuture<>();
     long pullId =
         start(
             future,
@@ -97,15 +97,13 @@ final class ConsumerStream<T>
    *
    * @throws ItemDecodeException if the item could not be decoded (it is acked and carried along)
    */
-  T accept(Received<T> received) {
-    boolean acked = send(ConsumeRequest.newBuilder().addAckIds(received.deliveryId()).build());
+  T accept(Received received) {
+    boolean acked =
+        send(ConsumeRequest.newBuilder().addAckIds(received.first().getDeliveryId()).build());
     if (!acked) {
       throw Errors.closed();
     }
-    if (received.decodeFailure() != null) {
-      throw received.decodeFailure();
-    }
-    return received.value();
+    return decoder.apply(received.first()); // may throw ItemDecodeException: the item is taken
   }
 
   /**
@@ -115,30 +113,35 @@ final class ConsumerStream<T>
    * cannot be decoded, it alone is acked and its {@link ItemDecodeException} thrown, as {@link
    * #accept} does.
    */
-  List<T> acceptAll(Received<T> received) {
-    List<Received<T>> all = new ArrayList<>(1 + received.rest().size());
-    all.add(received);
+  List<T> acceptAll(Received received) {
+    List<Delivery> all = new ArrayList<>(1 + received.rest().size());
+    all.add(received.first());
     all.addAll(received.rest());
-    int usable = 0;
-    while (usable < all.size() && all.get(usable).decodeFailure() == null) {
-      usable++;
+    List<T> values = new ArrayList<>(all.size());
+    ItemDecodeException firstFailure = null;
+    for (Delivery d : all) {
+      try {
+        values.add(decoder.apply(d));
+      } catch (ItemDecodeException e) {
+        firstFailure = e;
+        break;
+      }
     }
+    int usable = values.size();
     int taken = usable == 0 ? 1 : usable;
     ConsumeRequest.Builder settle = ConsumeRequest.newBuilder();
-    List<T> values = new ArrayList<>(usable);
     for (int i = 0; i < all.size(); i++) {
       if (i < taken) {
-        settle.addAckIds(all.get(i).deliveryId());
-        values.add(all.get(i).value());
+        settle.addAckIds(all.get(i).getDeliveryId());
       } else {
-        settle.addNackIds(all.get(i).deliveryId());
+        settle.addNackIds(all.get(i).getDeliveryId());
       }
     }
     if (!send(settle.build())) {
       throw Errors.closed();
     }
     if (usable == 0) {
-      throw received.decodeFailure();
+      throw firstFailure;
     }
     return values;
   }
@@ -155,12 +158,12 @@ final class ConsumerStream<T>
   }
 
   /** As {@link #giveUp(Get, IpcBrokerException)}, taking what arrived with {@code take}. */
-  <R> R giveUp(Get<T> get, IpcBrokerException why, Function<Received<T>, R> take) {
+  <R> R giveUp(Get<T> get, IpcBrokerException why, Function<Received, R> take) {
     if (get.future().completeExceptionally(why)) {
       send(ConsumeRequest.newBuilder().setRevokePullId(get.pullId()).build());
       return null;
     }
-    Received<T> received;
+    Received received;
     try {
       received = get.future().join();
     } catch (CompletionException e) {
@@ -182,15 +185,11 @@ final class ConsumerStream<T>
       return;
     }
     PullResult result = response.getPullResult();
-    CompletableFuture<Received<T>> future = take(result.getPullId());
+    CompletableFuture<Received> future = take(result.getPullId());
     switch (result.getOutcome()) {
       case PULL_OUTCOME_DELIVERED -> {
         List<Delivery> ds = result.getDeliveriesList();
-        List<Received<T>> rest = new ArrayList<>(ds.size() - 1);
-        for (int i = 1; i < ds.size(); i++) {
-          rest.add(decode(ds.get(i), List.of()));
-        }
-        if (future == null || !future.complete(decode(ds.get(0), rest))) {
+        if (future == null || !future.complete(new Received(ds.get(0), ds.subList(1, ds.size())))) {
           // The caller gave up first, or the stream is closing: back to the head of the queue.
           ConsumeRequest.Builder back = ConsumeRequest.newBuilder();
           for (Delivery d : ds) {
@@ -209,14 +208,6 @@ final class ConsumerStream<T>
           future.completeExceptionally(Errors.closed());
         }
       }
-    }
-  }
-
-  private Received<T> decode(Delivery d, List<Received<T>> rest) {
-    try {
-      return new Received<>(d.getDeliveryId(), decoder.apply(d), null, rest);
-    } catch (ItemDecodeException e) {
-      return new Received<>(d.getDeliveryId(), null, e, rest);
     }
   }
 }

@@ -110,6 +110,16 @@ final class Errors {
         null);
   }
 
+  /** The failure of a coalesced put that was never sent because its stream ended with {@code e}. */
+  static IpcBrokerException notSent(IpcBrokerException e) {
+    return new IpcBrokerException(
+        e.code(),
+        IpcBrokerException.PUT_NOT_SENT,
+        "the put was never sent: " + e.getMessage(),
+        Map.of(),
+        e);
+  }
+
   /** The exception for a broker that let a wait run far past its timeout. */
   static IpcBrokerException unresponsive(String what) {
     return new IpcBrokerException(

@@ -27,6 +27,12 @@ public class IpcBrokerException extends RuntimeException {
   /** The broker did not answer a wait well after its timeout should have ended it. */
   public static final String BROKER_UNRESPONSIVE = "BROKER_UNRESPONSIVE";
 
+  /**
+   * A put that the SDK was holding to coalesce with others was never sent, because its stream ended
+   * first (the cause says why): its item is certainly not in the queue, so it is safe to put again.
+   */
+  public static final String PUT_NOT_SENT = "PUT_NOT_SENT";
+
   /** The status codes of failed operations, as gRPC defines them. */
   public enum Code {
     /** The call itself succeeded; the exception reports an expected outcome (empty, full). */

@@ -3,7 +3,6 @@ package io.ipcbroker.client;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PutItemsRequest;
 import io.ipcbroker.v1.PutItemsResponse;
-import io.ipcbroker.v1.PutOutcome;
 import io.ipcbroker.v1.PutResult;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.StreamOpen;
@@ -12,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One {@code PutItems} stream of a queue handle. The broker applies frames in the order they are
@@ -32,22 +34,43 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
   static final int MAX_FRAME_ITEMS = 4096;
 
   /**
-   * The most bytes of items a coalesced frame carries (a lone larger item goes alone): far below
-   * the broker's message limit, and large enough that the per-message cost is amortised.
+   * The most bytes of items a coalesced frame carries (a lone larger item goes alone). The broker's
+   * message limit is its item limit plus at least 64 KiB, whatever {@code --max-item-bytes} says,
+   * so a frame under 48 KiB (with the framing of up to 4096 items) always fits; 48 KiB of 100-byte
+   * items is about 450 of them, enough to amortise the per-message cost.
    */
-  static final int MAX_FRAME_BYTES = 1 << 20;
+  static final int MAX_FRAME_BYTES = 48 << 10;
 
   private final String queue;
   // Puts waiting for the frame in flight to be answered; guarded by this.
   private final List<Payload> waitingItems = new ArrayList<>();
   private final List<CompletableFuture<Void>> waitingPuts = new ArrayList<>();
   private long waitingBytes; // guarded by this
-  // The per-put futures of each coalesced frame in flight, by frame id.
-  private final Map<Long, List<CompletableFuture<Void>>> coalesced = new ConcurrentHashMap<>();
+  // The coalesced frames in flight, by frame id.
+  private final Map<Long, Coalesced> coalesced = new ConcurrentHashMap<>();
+  // Where coalesced puts are settled: never the transport thread, one task per frame, in order.
+  private final Executor callbacks;
+  // Frames of more than one put sent so far (tests check that coalescing happens).
+  private final AtomicLong coalescedFrames = new AtomicLong();
+
+  /** A coalesced frame: its puts, and how many of its items went in once its answer came. */
+  private static final class Coalesced {
+    final List<CompletableFuture<Void>> puts;
+    volatile int accepted;
+
+    Coalesced(List<CompletableFuture<Void>> puts) {
+      this.puts = puts;
+    }
+  }
 
   ProducerStream(
-      QueueServiceGrpc.QueueServiceStub stub, String queue, String uid, String sessionId) {
+      QueueServiceGrpc.QueueServiceStub stub,
+      String queue,
+      String uid,
+      String sessionId,
+      Executor callbacks) {
     this.queue = queue;
+    this.callbacks = callbacks;
     stub.putItems(this);
     send(
         PutItemsRequest.newBuilder()
@@ -84,7 +107,8 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
 
   /**
    * An asynchronous put without a timeout: sent at once if nothing is in flight, else coalesced
-   * with the puts that follow it into the next frame.
+   * with the puts that follow it into the next frame. The future completes on the callback executor
+   * with the SDK's exceptions.
    */
   CompletableFuture<Void> putCoalesced(Payload item) {
     CompletableFuture<Void> future = new CompletableFuture<>();
@@ -111,38 +135,52 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
       return;
     }
     List<Payload> items = new ArrayList<>(waitingItems);
-    List<CompletableFuture<Void>> puts = new ArrayList<>(waitingPuts);
+    Coalesced c = new Coalesced(new ArrayList<>(waitingPuts));
     waitingItems.clear();
     waitingPuts.clear();
     waitingBytes = 0;
     CompletableFuture<Void> frame = new CompletableFuture<>();
-    // The frame's end settles whichever of its puts its answer did not (see onNext).
-    frame.whenComplete(
-        (v, failure) -> {
-          for (CompletableFuture<Void> put : puts) {
-            if (failure == null) {
-              put.complete(null);
-            } else {
-              put.completeExceptionally(failure);
-            }
-          }
-        });
-    long id;
+    // The frame's end settles its puts in one task, in order: its first `accepted` went in; the
+    // rest share the frame's outcome.
+    frame.whenComplete((v, failure) -> settleLater(c, failure));
     try {
-      id =
-          start(
-              frame,
-              putId -> {
-                coalesced.put(putId, puts);
-                return PutItemsRequest.newBuilder().setPutId(putId).addAllItems(items).build();
-              });
+      start(
+          frame,
+          putId -> {
+            coalesced.put(putId, c);
+            return PutItemsRequest.newBuilder().setPutId(putId).addAllItems(items).build();
+          });
     } catch (IpcBrokerException e) {
-      frame.completeExceptionally(e);
+      frame.completeExceptionally(Errors.notSent(e)); // the stream had ended: nothing was sent
       return;
     }
-    if (frame.isDone()) {
-      coalesced.remove(id);
+    if (c.puts.size() > 1) {
+      coalescedFrames.incrementAndGet();
     }
+  }
+
+  private void settleLater(Coalesced c, Throwable failure) {
+    Runnable settle =
+        () -> {
+          IpcBrokerException why = failure == null ? null : Errors.translate(failure);
+          for (int i = 0; i < c.puts.size(); i++) {
+            if (why == null || i < c.accepted) {
+              c.puts.get(i).complete(null);
+            } else {
+              c.puts.get(i).completeExceptionally(why);
+            }
+          }
+        };
+    try {
+      callbacks.execute(settle);
+    } catch (RejectedExecutionException closing) {
+      settle.run(); // the client is closing: settle here rather than never
+    }
+  }
+
+  /** How many frames carried more than one coalesced put. */
+  long coalescedFrames() {
+    return coalescedFrames.get();
   }
 
   /**
@@ -156,7 +194,7 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
   @Override
   void beforeHalfClose() {
     // Coalesced puts not sent yet never went in: they fail with the close, exactly.
-    failWaiting(Errors.closed());
+    failWaiting(Errors.notSent(Errors.closed()));
     // The broker completes a half-closed stream only once every frame is answered: revoke the
     // waiting ones so that closing does not wait for room, and each learns its exact outcome.
     for (long id : pendingIds()) {
@@ -167,13 +205,15 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
   @Override
   void afterEnd(IpcBrokerException e) {
     synchronized (this) {
-      failWaiting(e);
+      failWaiting(Errors.notSent(e));
     }
   }
 
+  /** Fails the puts that were never sent (their items are certainly not in the queue). */
   private void failWaiting(IpcBrokerException e) {
-    for (CompletableFuture<Void> put : waitingPuts) {
-      put.completeExceptionally(e);
+    if (!waitingPuts.isEmpty()) {
+      Coalesced c = new Coalesced(new ArrayList<>(waitingPuts));
+      settleLater(c, e);
     }
     waitingItems.clear();
     waitingPuts.clear();
@@ -186,22 +226,31 @@ final class ProducerStream extends ClientStream<PutItemsRequest, PutItemsRespons
       return;
     }
     PutResult result = response.getResult();
-    List<CompletableFuture<Void>> puts = coalesced.remove(result.getPutId());
-    if (puts != null) {
+    Coalesced c = coalesced.remove(result.getPutId());
+    if (c != null) {
       // The first `accepted` puts of a coalesced frame went in, whatever the outcome says of the
-      // rest; the frame's completion below settles the rest.
-      for (int i = 0; i < Math.min(result.getAccepted(), puts.size()); i++) {
-        puts.get(i).complete(null);
+      // rest (also for ABORTED, whose frame the stream's end fails).
+      c.accepted = result.getAccepted();
+    }
+    switch (result.getOutcome()) {
+      case PUT_OUTCOME_OK -> complete(result.getPutId(), null);
+      case PUT_OUTCOME_FULL -> complete(result.getPutId(), new QueueFullException(queue));
+      case PUT_OUTCOME_REVOKED -> complete(result.getPutId(), new RevokedException());
+      case PUT_OUTCOME_ABORTED -> {
+        // The stream's status follows and fails the frame with the broker's reason.
       }
+      default ->
+          // An outcome this SDK does not know (a newer broker): what became of the items past the
+          // accepted ones is unknown; the frame fails rather than holding the stream up.
+          complete(
+              result.getPutId(),
+              new IpcBrokerException(
+                  IpcBrokerException.Code.UNKNOWN,
+                  "",
+                  "unknown put outcome " + result.getOutcomeValue(),
+                  Map.of(),
+                  null));
     }
-    if (result.getOutcome() == PutOutcome.PUT_OUTCOME_OK) {
-      complete(result.getPutId(), null);
-    } else if (result.getOutcome() == PutOutcome.PUT_OUTCOME_FULL) {
-      complete(result.getPutId(), new QueueFullException(queue));
-    } else if (result.getOutcome() == PutOutcome.PUT_OUTCOME_REVOKED) {
-      complete(result.getPutId(), new RevokedException());
-    }
-    // ABORTED: the stream's status follows and fails the future with the broker's reason.
     synchronized (this) {
       if (!hasPending()) {
         flushWaiting(); // the frame in flight is answered: the puts that waited for it go now

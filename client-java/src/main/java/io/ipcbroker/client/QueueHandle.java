@@ -66,7 +66,7 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   @Override
   public CompletableFuture<Void> putAsync(T item) {
-    return translated(producer().putCoalesced(encode(item)));
+    return producer().putCoalesced(encode(item)); // settled on the callback executor
   }
 
   @Override
@@ -141,8 +141,8 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
 
   /** Waits for a get's items and takes them with {@code take}; a get given up loses nothing. */
   private <R> R awaitGet(
-      ConsumerStream.Get<T> get, Duration timeout, Function<ConsumerStream.Received<T>, R> take) {
-    ConsumerStream.Received<T> received;
+      ConsumerStream.Get<T> get, Duration timeout, Function<ConsumerStream.Received, R> take) {
+    ConsumerStream.Received received;
     try {
       received = await(get.future(), timeout);
     } catch (InterruptedException e) {
@@ -300,10 +300,17 @@ final class QueueHandle<T> implements IpcJoinableQueue<T> {
     return consumer;
   }
 
+  /** Frames of this handle's current put stream that carried several coalesced puts (tests). */
+  synchronized long coalescedFrames() {
+    return producer == null ? 0 : producer.coalescedFrames();
+  }
+
   private synchronized ProducerStream producer() {
     checkUsable();
     if (producer == null || !producer.isAlive()) {
-      producer = new ProducerStream(broker.asyncStub(), name(), uid(), broker.sessionId());
+      producer =
+          new ProducerStream(
+              broker.asyncStub(), name(), uid(), broker.sessionId(), broker.callbacks());
     }
     return producer;
   }

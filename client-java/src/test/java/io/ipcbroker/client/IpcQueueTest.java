@@ -369,6 +369,9 @@ class IpcQueueTest {
     }
     CompletableFuture.allOf(puts.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
     assertThat(q.qsize()).isEqualTo(n);
+    assertThat(((QueueHandle<String>) q).coalescedFrames())
+        .as("frames of several puts")
+        .isPositive();
     List<String> got = new ArrayList<>(n);
     while (got.size() < n) {
       got.addAll(other.queue(q.name(), 0).getMany(1024, Duration.ofSeconds(10)));
@@ -393,25 +396,29 @@ class IpcQueueTest {
   }
 
   @Test
-  void coalescedPutsIntoABoundedQueueEachFailOrSucceedExactly() throws Exception {
-    IpcQueue<String> q = client.queue(EmbeddedBroker.uniqueName("bounded"), 3);
-    q.put("blocker-1");
-    // A frame waiting for room holds the stream, so the async puts behind it are coalesced; the
-    // queue takes two more once a get makes room, and the rest wait on.
-    CompletableFuture<Void> first = q.putAsync("a");
-    List<CompletableFuture<Void>> rest = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      rest.add(q.putAsync("r" + i));
+  void aCoalescedFrameCutShortSettlesEachPutExactly() throws Exception {
+    String name = EmbeddedBroker.uniqueName("prefix");
+    IpcBroker writer = broker.connect();
+    IpcQueue<String> q = writer.queue(name, 1);
+    q.put("fill");
+    CompletableFuture<Void> x = q.putAsync("x"); // parks: the queue is full
+    List<CompletableFuture<Void>> b = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      b.add(q.putAsync("b" + i)); // coalesced behind x
     }
-    IpcQueue<String> reader = other.queue(q.name(), 3);
-    List<String> got = new ArrayList<>();
-    for (int i = 0; i < 7; i++) {
-      got.add(reader.get(Duration.ofSeconds(10)));
-    }
-    first.get(10, TimeUnit.SECONDS);
-    CompletableFuture.allOf(rest.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
-    assertThat(got).containsExactly("blocker-1", "a", "r0", "r1", "r2", "r3", "r4");
-    assertThat(q.qsize()).isZero();
+    IpcQueue<String> reader = other.queue(name, 1);
+    assertThat(reader.get(Duration.ofSeconds(5))).isEqualTo("fill"); // x goes in; b0..b2 are sent
+    x.get(10, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> waitingPutters(reader) == 1);
+    assertThat(reader.get(Duration.ofSeconds(5))).isEqualTo("x"); // b0 goes in: accepted 1 of 3
+    await().atMost(Duration.ofSeconds(10)).until(() -> reader.qsize() == 1);
+    writer.close(); // revokes the frame: b0 is in, b1 and b2 are not
+    b.get(0).get(10, TimeUnit.SECONDS);
+    assertThat(b.get(1)).failsWithin(Duration.ofSeconds(10));
+    assertThat(b.get(2)).failsWithin(Duration.ofSeconds(10));
+    assertThat(reader.get(Duration.ofSeconds(5))).isEqualTo("b0");
+    assertThatThrownBy(() -> reader.get(Duration.ofMillis(200)))
+        .isInstanceOf(QueueEmptyException.class);
   }
 
   @Test
