@@ -126,6 +126,33 @@ def _outcome_unknown(error):
     return error.code in _UNKNOWN_CODES
 
 
+def _acquire_loop(acquire_once, block, timeout):
+    """Python's ``acquire(block, timeout)`` over one broker try, ``acquire_once(nowait,
+    timeout)``: ``block=False`` is one try that ignores the timeout; without a timeout the broker
+    answers only with a grant, so a "not acquired" (an answer at a deadline we did not set) means
+    wait again."""
+    if not block:
+        return acquire_once(True, None)
+    timeout = check_timeout(timeout)
+    while True:
+        if acquire_once(False, timeout):
+            return True
+        if timeout is not None:
+            return False
+
+
+def _settled_call(call, settle):
+    """Runs a parked acquire; if it is given up with its outcome unknown (Ctrl-C, a lost answer),
+    ``settle()`` reconciles it with the broker before the exception goes on, so that no grant is
+    left behind."""
+    try:
+        return call()
+    except BaseException as e:
+        if _outcome_unknown(e):
+            settle()
+        raise
+
+
 def _settle(broker, method, request):
     """Runs a Reconcile call, retried while its own outcome is unknown. Returns its response, or
     None if the broker could not be asked (the session's end then gives back what is held).
@@ -235,16 +262,7 @@ class _NamedLock(_SyncHandle):
         """Acquires the lock: waits up to ``timeout`` seconds (forever if None) while another
         owner holds it; ``block=False`` makes one try and ignores the timeout. Returns True if the
         calling thread holds it now, False if not (never an exception for that)."""
-        if not block:
-            return self._acquire_once(True, None)
-        timeout = check_timeout(timeout)
-        while True:
-            if self._acquire_once(False, timeout):
-                return True
-            if timeout is not None:
-                return False
-            # Without a timeout the broker answers only with the lock; "not acquired" here would
-            # be the contract's letter only (an answer at a deadline we did not set): wait again.
+        return _acquire_loop(self._acquire_once, block, timeout)
 
     def _acquire_once(self, nowait, timeout):
         request_id = next(_request_ids)
@@ -258,12 +276,10 @@ class _NamedLock(_SyncHandle):
         if timeout is not None:
             request.timeout_seconds = timeout
         deadline = deadline_for(0.0 if nowait else timeout)
-        try:
-            answer = self._blocking_call(self._broker.locks.AcquireLock, request, deadline)
-        except BaseException as e:
-            if _outcome_unknown(e):
-                self._reconcile(request_id)
-            raise
+        answer = _settled_call(
+            lambda: self._blocking_call(self._broker.locks.AcquireLock, request, deadline),
+            lambda: self._reconcile(request_id),
+        )
         if answer.acquired:
             self._record(answer.hold_count, answer.fencing_token, answer.abandoned)
         return answer.acquired
@@ -594,14 +610,7 @@ class Semaphore(_SyncHandle):
     def acquire(self, block=True, timeout=None):
         """Takes a permit: waits up to ``timeout`` seconds (forever if None) for one;
         ``block=False`` makes one try. Returns True if it got one, else False."""
-        if not block:
-            return self._acquire_once(True, None)
-        timeout = check_timeout(timeout)
-        while True:
-            if self._acquire_once(False, timeout):
-                return True
-            if timeout is not None:
-                return False
+        return _acquire_loop(self._acquire_once, block, timeout)
 
     def _acquire_once(self, nowait, timeout):
         request_id = next(_request_ids)
@@ -614,23 +623,19 @@ class Semaphore(_SyncHandle):
         if timeout is not None:
             request.timeout_seconds = timeout
         deadline = deadline_for(0.0 if nowait else timeout)
-        try:
-            answer = self._blocking_call(
+        answer = _settled_call(
+            lambda: self._blocking_call(
                 self._broker.semaphores.AcquireSemaphore, request, deadline
-            )
-        except BaseException as e:
-            if _outcome_unknown(e):
-                # A permit nobody knows of would stay taken until the session ends.
-                _settle(
-                    self._broker,
-                    self._broker.semaphores.ReconcileSemaphore,
-                    _sempb.ReconcileSemaphoreRequest(
-                        name=self._name,
-                        session_id=self._broker.session_id,
-                        request_id=request_id,
-                    ),
-                )
-            raise
+            ),
+            # A permit nobody knows of would stay taken until the session ends.
+            lambda: _settle(
+                self._broker,
+                self._broker.semaphores.ReconcileSemaphore,
+                _sempb.ReconcileSemaphoreRequest(
+                    name=self._name, session_id=self._broker.session_id, request_id=request_id
+                ),
+            ),
+        )
         if answer.acquired:
             self._local.abandoned = answer.abandoned
         return answer.acquired
