@@ -1,6 +1,7 @@
 package io.ipcbroker.client;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A named typed value on the broker, shared by every program that opens the same name: Python's
@@ -94,6 +95,21 @@ public interface IpcValue {
    * @throws IpcBrokerException {@code INVALID_ARGUMENT}/{@code TYPE_MISMATCH} on an integer type
    */
   double addAndGet(double delta);
+
+  /**
+   * As {@link #addAndGet(long)}, without waiting for the answer: many adds can be in flight at once
+   * (over one connection, without a thread each), which is how a counter keeps up with a broker
+   * across the network. Each add is applied exactly once and atomically; adds in flight together
+   * are applied in an unspecified order, so each result is the value after that add, not a count of
+   * the caller's own adds. The future completes on the client's callback executor and fails with
+   * the {@link IpcBrokerException} the blocking form throws; a lock held by another owner makes the
+   * add wait on the broker (a {@link #withTimeout(Duration)} view bounds that wait). Cancelling the
+   * future before the answer gives the add up; it may still have been applied.
+   */
+  CompletableFuture<Long> addAndGetAsync(long delta);
+
+  /** As {@link #addAndGetAsync(long)}, for {@code f} and {@code d}. */
+  CompletableFuture<Double> addAndGetAsync(double delta);
 
   /**
    * Sets the value to {@code newValue} if it equals {@code expected}, atomically. Floats compare by

@@ -1,6 +1,7 @@
 package io.ipcbroker.client;
 
 import io.ipcbroker.v1.AddAndGetRequest;
+import io.ipcbroker.v1.AddAndGetResponse;
 import io.ipcbroker.v1.CompareAndSetRequest;
 import io.ipcbroker.v1.DescribeValueRequest;
 import io.ipcbroker.v1.GetValueRequest;
@@ -12,7 +13,9 @@ import io.ipcbroker.v1.ValueServiceGrpc.ValueServiceBlockingStub;
 import io.ipcbroker.v1.ValueServiceGrpc.ValueServiceStub;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The reads and writes of one shared value or array, which {@link ValueHandle} and {@link
@@ -113,6 +116,30 @@ final class ValueCalls {
             .build();
     return run(ValueServiceBlockingStub::addAndGet, ValueServiceStub::addAndGet, request, "an add")
         .getValue();
+  }
+
+  /**
+   * An add that does not wait, its answer turned into what the caller sees by {@code result}:
+   * always a call that may park on the broker (while another owner holds the lock), so that a
+   * closing client or a cancelled future gives it up there. The future is the call's own (not a
+   * dependent stage), so that cancelling it reaches the call.
+   */
+  <V> CompletableFuture<V> addAndGetAsync(int index, Scalar delta, Function<Scalar, V> result) {
+    AddAndGetRequest request =
+        AddAndGetRequest.newBuilder()
+            .setName(name())
+            .setIndex(index)
+            .setDelta(delta)
+            .setLock(context())
+            .build();
+    return broker
+        .park(
+            broker.valueAsyncStub(),
+            ValueServiceStub::addAndGet,
+            request,
+            timeout,
+            (AddAndGetResponse r) -> result.apply(r.getValue()))
+        .toFuture(broker.callbacks());
   }
 
   boolean compareAndSet(int index, Scalar expected, Scalar newValue) {

@@ -3,6 +3,7 @@ package io.ipcbroker.client;
 import io.ipcbroker.v1.SharedValue;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** The SDK's {@link IpcValue}: element 0 of its {@link ValueCalls}, never indexed. */
 final class ValueHandle implements IpcValue {
@@ -65,6 +66,16 @@ final class ValueHandle implements IpcValue {
   @Override
   public double addAndGet(double delta) {
     return calls.decode(calls.addAndGet(0, calls.encode(delta))).doubleValue();
+  }
+
+  @Override
+  public CompletableFuture<Long> addAndGetAsync(long delta) {
+    return calls.addAndGetAsync(0, calls.encode(delta), r -> calls.decode(r).longValue());
+  }
+
+  @Override
+  public CompletableFuture<Double> addAndGetAsync(double delta) {
+    return calls.addAndGetAsync(0, calls.encode(delta), r -> calls.decode(r).doubleValue());
   }
 
   @Override

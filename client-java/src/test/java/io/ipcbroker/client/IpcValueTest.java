@@ -294,6 +294,86 @@ class IpcValueTest {
   }
 
   @Test
+  void asyncAddsInFlightFromTwoClientsAreEachAppliedExactlyOnce() throws Exception {
+    String name = EmbeddedBroker.uniqueName("counter");
+    IpcValue counter = client.value(name, TypeCode.INT, 0);
+    IpcValue theirs = other.value(name, TypeCode.INT, 0);
+    List<CompletableFuture<Long>> results = new java.util.ArrayList<>();
+    for (int i = 0; i < 2_000; i++) { // all in flight together, from both connections
+      results.add(counter.addAndGetAsync(1));
+      results.add(theirs.addAndGetAsync(1));
+    }
+    CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+
+    // Every add saw a distinct value: none applied twice, none lost.
+    assertThat(results.stream().map(CompletableFuture::join).sorted().toList())
+        .isEqualTo(java.util.stream.LongStream.rangeClosed(1, 4_000).boxed().toList());
+    assertThat(counter.getLong()).isEqualTo(4_000);
+  }
+
+  @Test
+  void asyncAddFailsAsTheBlockingFormDoesAndChangesNothing() {
+    IpcValue small = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.SHORT, Short.MAX_VALUE);
+    IpcValue c = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.CHAR);
+
+    assertFails(
+        () -> joinAsync(small.addAndGetAsync(1)),
+        IpcBrokerException.Code.OUT_OF_RANGE,
+        "VALUE_OUT_OF_RANGE");
+    assertFails(
+        () -> joinAsync(small.addAndGetAsync(0.5)),
+        IpcBrokerException.Code.INVALID_ARGUMENT,
+        "TYPE_MISMATCH");
+    assertFails(
+        () -> joinAsync(c.addAndGetAsync(1)),
+        IpcBrokerException.Code.INVALID_ARGUMENT,
+        "TYPE_MISMATCH");
+    assertThat(small.getLong()).isEqualTo(Short.MAX_VALUE);
+  }
+
+  @Test
+  void asyncAddWaitsOnTheBrokerWhileAnotherOwnerHoldsTheLock() throws Exception {
+    String name = EmbeddedBroker.uniqueName("v");
+    IpcValue mine = client.value(name, TypeCode.INT, 0);
+    IpcValue theirs = other.value(name, TypeCode.INT, 0);
+    CompletableFuture<Long> add;
+    try (IpcLock held = theirs.lock().acquire()) {
+      add = mine.addAndGetAsync(5);
+      await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(mine) == 1);
+      assertThat(add).isNotDone();
+      assertFails(
+          () -> joinAsync(mine.withTimeout(Duration.ZERO).addAndGetAsync(1)),
+          IpcBrokerException.Code.DEADLINE_EXCEEDED,
+          "LOCK_TIMEOUT");
+    }
+    assertThat(add.get(10, TimeUnit.SECONDS)).isEqualTo(5);
+    assertThat(mine.getLong()).isEqualTo(5);
+  }
+
+  @Test
+  void cancellingAnAsyncAddGivesItsWaitUpOnTheBroker() throws Exception {
+    String name = EmbeddedBroker.uniqueName("v");
+    IpcValue mine = client.value(name, TypeCode.INT, 0);
+    IpcValue theirs = other.value(name, TypeCode.INT, 0);
+    try (IpcLock held = theirs.lock().acquire()) {
+      CompletableFuture<Long> add = mine.addAndGetAsync(5);
+      await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(mine) == 1);
+      add.cancel(true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(mine) == 0);
+    }
+    assertThat(mine.getLong()).isEqualTo(0); // the add that was given up never happened
+  }
+
+  /** The future's value, or the SDK exception it failed with. */
+  private static <V> V joinAsync(CompletableFuture<V> f) throws Exception {
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw (Exception) e.getCause();
+    }
+  }
+
+  @Test
   void twoClientsIncrementingUnderTheLockLoseNothing() throws Exception {
     String name = EmbeddedBroker.uniqueName("counter");
     IpcValue counter = client.value(name, TypeCode.INT, 0);
