@@ -38,6 +38,13 @@ final class BenchChild implements AutoCloseable {
     return child;
   }
 
+  /** Starts {@code main} of this jar with {@code args}, without waiting for anything. */
+  static BenchChild start(Class<?> main, String... args) throws IOException {
+    List<String> command = new ArrayList<>(javaCommand(main));
+    command.addAll(List.of(args));
+    return new BenchChild(command);
+  }
+
   /** {@code java -cp <this jar> main}. */
   static List<String> javaCommand(Class<?> main) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -56,6 +63,15 @@ final class BenchChild implements AutoCloseable {
   void send(String line) throws IOException {
     in.write(line + "\n");
     in.flush();
+  }
+
+  /** Waits for the next line; fails at the end of the child's output. */
+  String readLine() throws IOException {
+    String line = out.readLine();
+    if (line == null) {
+      throw new IllegalStateException("a bench child ended its output (exit: " + exit() + ")");
+    }
+    return line;
   }
 
   /** Waits for the next line and checks it is {@code expected}. */

@@ -29,6 +29,9 @@ final class HandoffLatencyScenario implements Bench.Scenario {
     boolean full = plan.batchSize() >= 1000;
     int rounds = full ? 5_000 : 200;
     int repeats = Math.min(plan.batches(), 5);
+    // Three JVMs (this one, the echo and the broker) compile the path for tens of thousands of
+    // round trips on two cores: warm up longer than one measured repeat.
+    int warmRounds = Math.max(rounds, plan.warmup());
     String ping = "bench-ping-" + System.nanoTime();
     String pong = "bench-pong-" + System.nanoTime();
     double[] p50 = new double[repeats];
@@ -38,10 +41,11 @@ final class HandoffLatencyScenario implements Bench.Scenario {
       IpcQueue<byte[]> out = broker.queue(ping, 1000, Codecs.bytes());
       IpcQueue<byte[]> back = broker.queue(pong, 1000, Codecs.bytes());
       byte[] item = new byte[100];
-      echo.send("go " + (rounds * (long) (repeats + 1)));
+      echo.send("go " + (warmRounds + rounds * (long) repeats));
       for (int r = -1; r < repeats; r++) {
-        double[] samples = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
+        int n = r < 0 ? warmRounds : rounds;
+        double[] samples = new double[n];
+        for (int i = 0; i < n; i++) {
           long t0 = System.nanoTime();
           out.put(item);
           back.get(Duration.ofSeconds(60));
@@ -86,6 +90,22 @@ final class HandoffLatencyScenario implements Bench.Scenario {
               tcpP50,
               true));
     }
+    // The gRPC floor: a hand-off through a broker is two stream round trips (client to broker and
+    // back, twice), so twice a bare grpc-java stream round trip between two processes.
+    double[] grpcP50 = new double[repeats];
+    try (GrpcFloorScenario.Echo grpc = new GrpcFloorScenario.Echo()) {
+      grpc.pingPong(Math.max(rounds, plan.warmup()));
+      for (int r = 0; r < repeats; r++) {
+        grpcP50[r] = 2 * GrpcFloorScenario.median(grpc.pingPong(rounds));
+      }
+    }
+    rows.add(
+        new Bench.Row(
+            name50,
+            "floor: bare grpc-java bidi stream round trip between two processes, doubled",
+            "us/round trip",
+            grpcP50,
+            true));
     rows.add(new Bench.Row(name99, who, "us/round trip", p99, false));
     if (managerP99 != null) {
       rows.add(

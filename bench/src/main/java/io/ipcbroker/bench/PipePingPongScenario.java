@@ -12,6 +12,7 @@ import io.ipcbroker.v1.RecvPipeRequest;
 import io.ipcbroker.v1.RecvPipeResponse;
 import io.ipcbroker.v1.SendPipeRequest;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -103,8 +104,22 @@ final class PipePingPongScenario implements Bench.Scenario {
     } finally {
       admin.deletePipe(DeletePipeRequest.newBuilder().setName(pipe.getName()).build());
     }
-    return List.of(
+    List<Bench.Row> rows = new ArrayList<>();
+    rows.add(
         new Bench.Row(
             NAME, "ipcbroker SendPipe+RecvPipe each way", "us/round trip", batches, false));
+    double[] mpPipe =
+        PythonAnchor.column(
+            0, "pipe_anchors.py", "mp-pipe", plan.batchSize() * 5, Math.min(plan.batches(), 5));
+    if (mpPipe != null) {
+      rows.add(
+          new Bench.Row(
+              NAME,
+              "Python multiprocessing.Pipe() between two processes (no broker)",
+              "us/round trip",
+              mpPipe,
+              true));
+    }
+    return rows;
   }
 }

@@ -10,6 +10,7 @@ import io.ipcbroker.v1.JoinProcessResponse;
 import io.ipcbroker.v1.OutputRedirect;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -87,9 +88,28 @@ final class ProcessSpawnScenario implements Bench.Scenario {
                 throw new IllegalStateException("/bin/true did not exit 0");
               }
             });
-    return List.of(
+    List<Bench.Row> rows = new ArrayList<>();
+    rows.add(
         new Bench.Row(
-            NAME, "ipcbroker CreateProcess+JoinProcess (+Delete)", "us/op", broker, false),
-        new Bench.Row(NAME, "ProcessBuilder.start+waitFor, same JVM", "us/op", direct, true));
+            NAME, "ipcbroker CreateProcess+JoinProcess (+Delete)", "us/op", broker, false));
+    rows.add(new Bench.Row(NAME, "ProcessBuilder.start+waitFor, same JVM", "us/op", direct, true));
+    // Python's spawn starts an interpreter per process: a few dozen per round are plenty.
+    double[] spawn =
+        PythonAnchor.column(
+            0,
+            "process_anchors.py",
+            "spawn",
+            Math.min(plan.batchSize(), 30),
+            Math.min(plan.batches(), 5));
+    if (spawn != null) {
+      rows.add(
+          new Bench.Row(
+              NAME,
+              "Python multiprocessing.Process(target=noop), spawn start method",
+              "us/op",
+              spawn,
+              true));
+    }
+    return rows;
   }
 }

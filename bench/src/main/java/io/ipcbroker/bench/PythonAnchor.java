@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs an anchor script of {@code bench/python} and reads the figures it prints. */
@@ -19,19 +20,31 @@ final class PythonAnchor {
    * if it failed (the anchor's row is then left out of the table).
    */
   static List<String> lines(String script, Object... args) throws InterruptedException {
+    return run("python3", Map.of(), script, args);
+  }
+
+  /**
+   * As {@link #lines}, run by {@code python} with {@code env} added to the environment; null also
+   * when {@code python} is null.
+   */
+  static List<String> run(String python, Map<String, String> env, String script, Object... args)
+      throws InterruptedException {
     Path path = Path.of("bench", "python", script);
-    if (!Files.isRegularFile(path)) {
+    if (python == null || !Files.isRegularFile(path)) {
       return null;
     }
-    List<String> command = new ArrayList<>(List.of("python3", path.toString()));
+    List<String> command = new ArrayList<>(List.of(python, path.toString()));
     for (Object a : args) {
       command.add(a.toString());
     }
     Process p;
     try {
-      p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+      builder.environment().putAll(env);
+      p = builder.start();
     } catch (IOException e) {
-      return null; // no python3 here
+      return null; // no such interpreter here
     }
     // Read on a thread of its own, so that a hung script cannot hold the bench past the bound.
     List<String> lines = new ArrayList<>();
@@ -65,6 +78,38 @@ final class PythonAnchor {
       }
       return new ArrayList<>(lines);
     }
+  }
+
+  /**
+   * An interpreter that imports grpcio and protobuf, which the Python client needs: {@code
+   * IPCBROKER_PYTHON} if set, else the first of {@code /usr/bin/python3} and {@code python3} that
+   * does (a pyenv {@code python3} often does not); null if none.
+   */
+  static String pythonWithGrpc() throws InterruptedException {
+    List<String> candidates = new ArrayList<>();
+    String configured = System.getenv("IPCBROKER_PYTHON");
+    if (configured != null && !configured.isBlank()) {
+      candidates.add(configured);
+    }
+    candidates.add("/usr/bin/python3");
+    candidates.add("python3");
+    for (String python : candidates) {
+      try {
+        Process p =
+            new ProcessBuilder(python, "-c", "import grpc, google.protobuf")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        } else if (p.exitValue() == 0) {
+          return python;
+        }
+      } catch (IOException e) {
+        // not installed: try the next one
+      }
+    }
+    return null;
   }
 
   /** The first number of each line, or null (see {@link #lines}). */

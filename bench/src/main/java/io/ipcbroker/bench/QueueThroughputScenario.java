@@ -71,7 +71,7 @@ final class QueueThroughputScenario implements Bench.Scenario {
     return rows;
   }
 
-  private static double[] perItem(double[] itemsPerSecond) {
+  static double[] perItem(double[] itemsPerSecond) {
     double[] out = new double[itemsPerSecond.length];
     for (int i = 0; i < out.length; i++) {
       out[i] = 1e6 / itemsPerSecond[i];

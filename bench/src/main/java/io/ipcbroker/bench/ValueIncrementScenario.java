@@ -1,101 +1,148 @@
 package io.ipcbroker.bench;
 
-import io.grpc.ManagedChannel;
-import io.ipcbroker.v1.AddAndGetRequest;
-import io.ipcbroker.v1.CreateValueRequest;
-import io.ipcbroker.v1.DeleteValueRequest;
-import io.ipcbroker.v1.DescribeValueRequest;
-import io.ipcbroker.v1.GetValueRequest;
-import io.ipcbroker.v1.Scalar;
-import io.ipcbroker.v1.ValueServiceGrpc;
+import io.ipcbroker.client.IpcBroker;
+import io.ipcbroker.client.IpcValue;
+import io.ipcbroker.client.TypeCode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Two clients on separate connections each add 1 to one shared value at the same time: {@code
- * AddAndGet} is atomic on the broker, so no lock is needed. Measured in microseconds per increment
- * of the two together (the reciprocal of their combined rate); the final value is checked.
+ * Two clients, each on its own connection, add 1 to one shared value at the same time through the
+ * Java SDK: {@code addAndGet} is atomic on the broker, so no lock is needed. Once with one blocking
+ * call at a time per client, once with up to {@value #IN_FLIGHT} {@code addAndGetAsync} calls in
+ * flight per client. Measured in microseconds per increment of the two together (the reciprocal of
+ * their combined rate); the final value is checked. The anchor: a Python manager's {@code Value}
+ * updated under the manager's {@code Lock} by two client processes ({@code
+ * bench/python/value_anchors.py}), which is how Python shares a counter through a server.
  */
 final class ValueIncrementScenario implements Bench.Scenario {
-  private static final String NAME = "value add_and_get(1) from 2 clients";
+  static final int IN_FLIGHT = 256;
 
-  private final ManagedChannel first;
-  private final ManagedChannel second;
+  private final String target;
 
-  ValueIncrementScenario(ManagedChannel first, ManagedChannel second) {
-    this.first = first;
-    this.second = second;
+  ValueIncrementScenario(String target) {
+    this.target = target;
   }
 
-  /** Both clients add 1, {@code n} times each, at the same time. */
-  private static void pair(
-      ValueServiceGrpc.ValueServiceBlockingStub a,
-      ValueServiceGrpc.ValueServiceBlockingStub b,
-      AddAndGetRequest add,
-      int n)
-      throws Exception {
+  /** Adds 1, {@code n} times, one call at a time. */
+  private static void blocking(IpcValue v, int n) {
+    for (int i = 0; i < n; i++) {
+      v.addAndGet(1);
+    }
+  }
+
+  /** Adds 1, {@code n} times, with up to {@link #IN_FLIGHT} adds in flight. */
+  private static void async(IpcValue v, int n) throws Exception {
+    Semaphore room = new Semaphore(IN_FLIGHT);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    for (int i = 0; i < n && failure.get() == null; i++) {
+      room.acquire();
+      v.addAndGetAsync(1)
+          .whenComplete(
+              (r, t) -> {
+                if (t != null) {
+                  failure.compareAndSet(null, t);
+                }
+                room.release();
+              });
+    }
+    if (!room.tryAcquire(IN_FLIGHT, 120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("adds still in flight after 120 s");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("an add failed", failure.get());
+    }
+  }
+
+  /** Something one client does {@code n} times. */
+  private interface Adds {
+    void run(IpcValue v, int n) throws Exception;
+  }
+
+  /** Both clients run {@code adds} at once; returns microseconds per increment. */
+  private static double both(IpcValue a, IpcValue b, Adds adds, int n) throws Exception {
+    long t0 = System.nanoTime();
     CompletableFuture<Void> other =
         CompletableFuture.runAsync(
             () -> {
-              for (int i = 0; i < n; i++) {
-                b.withDeadlineAfter(30, TimeUnit.SECONDS).addAndGet(add);
+              try {
+                adds.run(b, n);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
               }
             });
-    for (int i = 0; i < n; i++) {
-      a.withDeadlineAfter(30, TimeUnit.SECONDS).addAndGet(add);
+    adds.run(a, n);
+    other.get(300, TimeUnit.SECONDS);
+    return (System.nanoTime() - t0) / 1e3 / (2.0 * n);
+  }
+
+  private static double[] measure(Bench.Plan plan, IpcValue a, IpcValue b, Adds adds, int scale)
+      throws Exception {
+    both(a, b, adds, plan.warmup() * scale);
+    double[] batches = new double[plan.batches()];
+    for (int i = 0; i < batches.length; i++) {
+      batches[i] = both(a, b, adds, plan.batchSize() * scale);
     }
-    other.get(120, TimeUnit.SECONDS);
+    return batches;
   }
 
   @Override
   public List<Bench.Row> run(Bench.Plan plan) throws Exception {
     String name = "bench-value-" + System.nanoTime();
-    ValueServiceGrpc.ValueServiceBlockingStub a = ValueServiceGrpc.newBlockingStub(first);
-    ValueServiceGrpc.ValueServiceBlockingStub b = ValueServiceGrpc.newBlockingStub(second);
-    a.createValue(CreateValueRequest.newBuilder().setName(name).setTypecode("q").build());
-    AddAndGetRequest add =
-        AddAndGetRequest.newBuilder()
-            .setName(name)
-            .setDelta(Scalar.newBuilder().setIntValue(1))
-            .build();
-    double[] batches = new double[plan.batches()];
-    try {
-      pair(a, b, add, plan.warmup());
-      for (int i = 0; i < batches.length; i++) {
-        long t0 = System.nanoTime();
-        pair(a, b, add, plan.batchSize());
-        batches[i] = (System.nanoTime() - t0) / 1e3 / (2.0 * plan.batchSize());
+    double[] blocking;
+    double[] async;
+    try (IpcBroker first = IpcBroker.connect(target);
+        IpcBroker second = IpcBroker.connect(target)) {
+      IpcValue a = first.value(name, TypeCode.LONGLONG);
+      IpcValue b = second.value(name, TypeCode.LONGLONG);
+      try {
+        blocking = measure(plan, a, b, ValueIncrementScenario::blocking, 1);
+        // Async adds are an order of magnitude cheaper: ten times as many per batch.
+        async = measure(plan, a, b, ValueIncrementScenario::async, 10);
+        long expected = 2L * 11 * (plan.warmup() + (long) plan.batches() * plan.batchSize());
+        if (a.getLong() != expected) {
+          throw new IllegalStateException("lost increments: " + a.getLong() + " of " + expected);
+        }
+      } finally {
+        first.deleteValue(name);
       }
-      long expected = 2L * (plan.warmup() + (long) plan.batches() * plan.batchSize());
-      long got =
-          a.getValue(GetValueRequest.newBuilder().setName(name).build()).getValues(0).getIntValue();
-      if (got != expected) {
-        throw new IllegalStateException("lost increments: " + got + " of " + expected);
-      }
-    } finally {
-      a.deleteValue(DeleteValueRequest.newBuilder().setName(name).setAllowMissing(true).build());
     }
-    // The floor of any unary call from one client on this machine: a read that changes nothing.
-    ValueServiceGrpc.ValueServiceBlockingStub floor = ValueServiceGrpc.newBlockingStub(first);
-    String probe = "bench-floor-" + System.nanoTime();
-    floor.createValue(CreateValueRequest.newBuilder().setName(probe).setTypecode("q").build());
-    double[] unary;
-    try {
-      unary =
-          Bench.measure(
-              plan,
-              () ->
-                  floor
-                      .withDeadlineAfter(30, TimeUnit.SECONDS)
-                      .describeValue(DescribeValueRequest.newBuilder().setName(probe).build()));
-    } finally {
-      floor.deleteValue(DeleteValueRequest.newBuilder().setName(probe).build());
+    boolean full = plan.batchSize() >= 1000;
+    double[] manager =
+        PythonAnchor.column(
+            0,
+            "value_anchors.py",
+            "manager-value",
+            full ? 2_000 : 100,
+            Math.min(plan.batches(), 5));
+    String sync = "value add-and-get from 2 clients, one call at a time";
+    String inFlight = "value add-and-get from 2 clients, async calls in flight";
+    String anchor = "Python manager Value under the manager's Lock, 2 client processes";
+    List<Bench.Row> rows = new ArrayList<>();
+    rows.add(
+        new Bench.Row(
+            sync,
+            "ipcbroker IpcValue.addAndGet, 2 SDK clients at once",
+            "us/increment",
+            blocking,
+            false));
+    if (manager != null) {
+      rows.add(new Bench.Row(sync, anchor, "us/increment", manager, true));
     }
-    return List.of(
+    rows.add(
         new Bench.Row(
-            NAME, "ipcbroker AddAndGet, 2 clients at once", "us/increment", batches, false),
-        new Bench.Row(
-            NAME, "one unary DescribeValue round trip, 1 client", "us/call", unary, true));
+            inFlight,
+            "ipcbroker IpcValue.addAndGetAsync, " + IN_FLIGHT + " in flight per client, 2 clients",
+            "us/increment",
+            async,
+            false));
+    if (manager != null) {
+      rows.add(new Bench.Row(inFlight, anchor, "us/increment", manager, true));
+    }
+    return rows;
   }
 }
