@@ -10,6 +10,8 @@ import io.ipcbroker.v1.JoinProcessResponse;
 import io.ipcbroker.v1.OutputRedirect;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -88,11 +90,49 @@ final class ProcessSpawnScenario implements Bench.Scenario {
                 throw new IllegalStateException("/bin/true did not exit 0");
               }
             });
+    // What the broker runs for that spawn: setsid (a process group of its own) and env (default
+    // signal dispositions), each exec-ing the next; the same chain from ProcessBuilder tells the
+    // execs' cost from the broker's own.
+    List<String> chain = new ArrayList<>();
+    for (String tool : List.of("setsid", "env")) {
+      Path path =
+          java.util.stream.Stream.of(Path.of("/usr/bin", tool), Path.of("/bin", tool))
+              .filter(Files::isExecutable)
+              .findFirst()
+              .orElse(null);
+      if (path != null) {
+        chain.add(path.toString());
+        if (tool.equals("env")) {
+          chain.add("--default-signal");
+        }
+      }
+    }
+    chain.add("/bin/true");
+    double[] chained =
+        Bench.measure(
+            plan,
+            () -> {
+              Process p =
+                  new ProcessBuilder(chain)
+                      .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                      .redirectError(ProcessBuilder.Redirect.DISCARD)
+                      .start();
+              if (p.waitFor() != 0) {
+                throw new IllegalStateException(chain + " did not exit 0");
+              }
+            });
     List<Bench.Row> rows = new ArrayList<>();
     rows.add(
         new Bench.Row(
             NAME, "ipcbroker CreateProcess+JoinProcess (+Delete)", "us/op", broker, false));
     rows.add(new Bench.Row(NAME, "ProcessBuilder.start+waitFor, same JVM", "us/op", direct, true));
+    rows.add(
+        new Bench.Row(
+            NAME,
+            "ProcessBuilder of the broker's exec chain (" + String.join(" ", chain) + ")",
+            "us/op",
+            chained,
+            true));
     // Python's spawn starts an interpreter per process: a few dozen per round are plenty.
     double[] spawn =
         PythonAnchor.column(
