@@ -92,6 +92,12 @@ final class BenchChild implements AutoCloseable {
     }
   }
 
+  /** Kills the child (and what it started) at once: for a child that never became ready. */
+  void kill() throws InterruptedException {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() throws IOException, InterruptedException {
     in.close(); // end of input: the client leaves its loop and exits

@@ -12,11 +12,14 @@ import io.ipcbroker.v1.CreateValueRequest;
 import io.ipcbroker.v1.DeleteValueRequest;
 import io.ipcbroker.v1.DescribeValueRequest;
 import io.ipcbroker.v1.ValueServiceGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,10 +48,25 @@ final class GrpcFloorScenario implements Bench.Scenario {
 
     Echo() throws Exception {
       server = BenchChild.start(GrpcEcho.class);
-      String ready = server.readLine();
-      if (!ready.startsWith("ready ")) {
-        server.close();
-        throw new IllegalStateException("the echo server said " + ready);
+      String ready;
+      try {
+        // Bounded: a child that hangs before it listens must not hang the bench.
+        ready =
+            CompletableFuture.supplyAsync(
+                    () -> {
+                      try {
+                        return server.readLine();
+                      } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                      }
+                    })
+                .get(60, TimeUnit.SECONDS);
+        if (!ready.startsWith("ready ")) {
+          throw new IllegalStateException("the echo server said " + ready);
+        }
+      } catch (Exception e) {
+        server.kill();
+        throw e;
       }
       address = "127.0.0.1:" + ready.substring(6).trim();
       channel = NettyChannelBuilder.forTarget(address).usePlaintext().directExecutor().build();
@@ -185,8 +203,9 @@ final class GrpcFloorScenario implements Bench.Scenario {
   }
 
   /**
-   * Sends {@code count} messages on a new Sink stream as fast as flow control lets them go, then an
-   * empty one, and waits for the server's count.
+   * Sends {@code count} messages on a new Sink stream back to back (without waiting for the stream
+   * to be ready: grpc-java buffers what the transport has not taken yet, and the figure is from the
+   * first send to the server's count), then an empty one, and waits for the count.
    */
   private static void oneWay(ManagedChannel channel, int count, BytesValue message)
       throws Exception {

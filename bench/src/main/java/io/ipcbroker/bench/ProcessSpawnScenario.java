@@ -10,6 +10,7 @@ import io.ipcbroker.v1.JoinProcessResponse;
 import io.ipcbroker.v1.OutputRedirect;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +29,24 @@ final class ProcessSpawnScenario implements Bench.Scenario {
 
   ProcessSpawnScenario(ManagedChannel channel) {
     this.channel = channel;
+  }
+
+  /** Whether {@code env --default-signal COMMAND} runs and exits 0 within 10 s. */
+  private static boolean exitsZero(String env, String command) throws InterruptedException {
+    try {
+      Process p =
+          new ProcessBuilder(env, "--default-signal", command)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return false;
+      }
+      return p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Override
@@ -100,7 +119,8 @@ final class ProcessSpawnScenario implements Bench.Scenario {
               .filter(Files::isExecutable)
               .findFirst()
               .orElse(null);
-      if (path != null) {
+      // The broker uses env only where it knows --default-signal (coreutils 8.31 and later).
+      if (path != null && (tool.equals("setsid") || exitsZero(path.toString(), "true"))) {
         chain.add(path.toString());
         if (tool.equals("env")) {
           chain.add("--default-signal");

@@ -65,8 +65,12 @@ final class PythonAnchor {
               }
             },
             "bench-anchor-reader");
+    reader.setDaemon(true); // never keeps the bench alive after the table
     reader.start();
     if (!p.waitFor(900, TimeUnit.SECONDS)) {
+      // The script's own children (multiprocessing workers, a manager server) hold its stdout
+      // open: they go too, found through the script's handle.
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       reader.join(10_000);
       return null;

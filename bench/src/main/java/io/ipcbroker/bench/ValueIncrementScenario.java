@@ -3,6 +3,7 @@ package io.ipcbroker.bench;
 import io.ipcbroker.client.IpcBroker;
 import io.ipcbroker.client.IpcValue;
 import io.ipcbroker.client.TypeCode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +41,9 @@ final class ValueIncrementScenario implements Bench.Scenario {
     Semaphore room = new Semaphore(IN_FLIGHT);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     for (int i = 0; i < n && failure.get() == null; i++) {
-      room.acquire();
+      if (!room.tryAcquire(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("no add answered for 120 s");
+      }
       v.addAndGetAsync(1)
           .whenComplete(
               (r, t) -> {
@@ -97,8 +100,10 @@ final class ValueIncrementScenario implements Bench.Scenario {
     double[] async;
     try (IpcBroker first = IpcBroker.connect(target);
         IpcBroker second = IpcBroker.connect(target)) {
-      IpcValue a = first.value(name, TypeCode.LONGLONG);
-      IpcValue b = second.value(name, TypeCode.LONGLONG);
+      // Views that wait at most 30 s for a lock: nothing here holds it, so none waits at all,
+      // and a broker that stopped answering cannot hang the bench.
+      IpcValue a = first.value(name, TypeCode.LONGLONG).withTimeout(Duration.ofSeconds(30));
+      IpcValue b = second.value(name, TypeCode.LONGLONG).withTimeout(Duration.ofSeconds(30));
       try {
         blocking = measure(plan, a, b, ValueIncrementScenario::blocking, 1);
         // Async adds are an order of magnitude cheaper: ten times as many per batch.

@@ -67,6 +67,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -119,6 +120,7 @@ public final class IpcBroker implements AutoCloseable {
   // Completes the futures of *Async methods, so that code chained on them never runs on (and
   // never blocks) a gRPC thread.
   private final ExecutorService callbacks;
+  private final Executor completer = this::complete;
   private final SessionKeeper session;
   private final QueueServiceGrpc.QueueServiceStub asyncStub;
   private final QueueServiceGrpc.QueueServiceBlockingStub blockingStub;
@@ -1210,8 +1212,26 @@ public final class IpcBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * Where the futures of {@code *Async} methods complete. Once the client closed its pool refuses
+   * tasks: a completion that arrives then runs on the completing thread instead of being dropped,
+   * so that no future is left incomplete.
+   */
   Executor callbacks() {
-    return callbacks;
+    return completer;
+  }
+
+  private void complete(Runnable task) {
+    try {
+      callbacks.execute(task);
+    } catch (RejectedExecutionException e) {
+      task.run(); // closed: completing on this thread beats a future that never completes
+    }
+  }
+
+  /** The longest a call that does not wait on the broker may take. */
+  Duration rpcTimeout() {
+    return rpcTimeout;
   }
 
   /** Builds an {@link IpcBroker}. */

@@ -14,6 +14,7 @@ import io.ipcbroker.v1.ValueServiceGrpc.ValueServiceStub;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -125,21 +126,31 @@ final class ValueCalls {
    * dependent stage), so that cancelling it reaches the call.
    */
   <V> CompletableFuture<V> addAndGetAsync(int index, Scalar delta, Function<Scalar, V> result) {
-    AddAndGetRequest request =
-        AddAndGetRequest.newBuilder()
-            .setName(name())
-            .setIndex(index)
-            .setDelta(delta)
-            .setLock(context())
-            .build();
-    return broker
-        .park(
-            broker.valueAsyncStub(),
-            ValueServiceStub::addAndGet,
-            request,
-            timeout,
-            (AddAndGetResponse r) -> result.apply(r.getValue()))
-        .toFuture(broker.callbacks());
+    try {
+      AddAndGetRequest request =
+          AddAndGetRequest.newBuilder()
+              .setName(name())
+              .setIndex(index)
+              .setDelta(delta)
+              .setLock(context())
+              .build();
+      ValueServiceStub stub = broker.valueAsyncStub();
+      if (!hasLock() || lock.isHeldByCurrentThread()) {
+        // No lock to wait for: the add never parks, and is bounded as the blocking form's plain
+        // call is, so that a broker that stopped answering fails the future.
+        stub = stub.withDeadlineAfter(broker.rpcTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      }
+      return broker
+          .park(
+              stub,
+              ValueServiceStub::addAndGet,
+              request,
+              timeout,
+              (AddAndGetResponse r) -> result.apply(r.getValue()))
+          .toFuture(broker.callbacks());
+    } catch (IpcBrokerException e) {
+      return CompletableFuture.failedFuture(e); // a closed client, a lost session: in the future
+    }
   }
 
   boolean compareAndSet(int index, Scalar expected, Scalar newValue) {

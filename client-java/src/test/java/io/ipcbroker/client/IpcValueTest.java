@@ -315,20 +315,46 @@ class IpcValueTest {
   void asyncAddFailsAsTheBlockingFormDoesAndChangesNothing() {
     IpcValue small = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.SHORT, Short.MAX_VALUE);
     IpcValue c = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.CHAR);
+    // The calls return futures (they throw nothing themselves); the futures fail.
+    CompletableFuture<Long> tooBig = small.addAndGetAsync(1);
+    CompletableFuture<Double> wrongKind = small.addAndGetAsync(0.5);
+    CompletableFuture<Long> onChar = c.addAndGetAsync(1);
 
     assertFails(
-        () -> joinAsync(small.addAndGetAsync(1)),
-        IpcBrokerException.Code.OUT_OF_RANGE,
-        "VALUE_OUT_OF_RANGE");
+        () -> joinAsync(tooBig), IpcBrokerException.Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE");
     assertFails(
-        () -> joinAsync(small.addAndGetAsync(0.5)),
-        IpcBrokerException.Code.INVALID_ARGUMENT,
-        "TYPE_MISMATCH");
-    assertFails(
-        () -> joinAsync(c.addAndGetAsync(1)),
-        IpcBrokerException.Code.INVALID_ARGUMENT,
-        "TYPE_MISMATCH");
+        () -> joinAsync(wrongKind), IpcBrokerException.Code.INVALID_ARGUMENT, "TYPE_MISMATCH");
+    assertFails(() -> joinAsync(onChar), IpcBrokerException.Code.INVALID_ARGUMENT, "TYPE_MISMATCH");
     assertThat(small.getLong()).isEqualTo(Short.MAX_VALUE);
+  }
+
+  @Test
+  void asyncAddByTheLockHolderGoesStraightThrough() throws Exception {
+    IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.INT, 0);
+    try (IpcLock held = v.lock().acquire()) {
+      assertThat(v.addAndGetAsync(3).get(30, TimeUnit.SECONDS)).isEqualTo(3);
+    }
+    assertThat(v.getLong()).isEqualTo(3);
+  }
+
+  @Test
+  void closingTheClientFailsAParkedAsyncAddAndWithdrawsItsWait() throws Exception {
+    String name = EmbeddedBroker.uniqueName("v");
+    IpcBroker third = broker.connect();
+    IpcValue mine = third.value(name, TypeCode.INT, 0);
+    IpcValue theirs = other.value(name, TypeCode.INT, 0);
+    try (IpcLock held = theirs.lock().acquire()) {
+      CompletableFuture<Long> add = mine.addAndGetAsync(5);
+      await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(theirs) == 1);
+      third.close();
+      assertFails(() -> joinAsync(add), IpcBrokerException.Code.CANCELLED, "CLIENT_CLOSED");
+      await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(theirs) == 0);
+      assertFails(
+          () -> joinAsync(mine.addAndGetAsync(1)),
+          IpcBrokerException.Code.CANCELLED,
+          "CLIENT_CLOSED");
+    }
+    assertThat(theirs.getLong()).isEqualTo(0);
   }
 
   @Test
