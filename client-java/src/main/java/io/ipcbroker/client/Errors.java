@@ -100,6 +100,11 @@ final class Errors {
         e);
   }
 
+  /** Whether {@code t} is the broker's VALUE_OUT_OF_RANGE (a write or add that changed nothing). */
+  static boolean isValueOutOfRange(Throwable t) {
+    return t instanceof IpcBrokerException e && "VALUE_OUT_OF_RANGE".equals(e.reason());
+  }
+
   /** The exception for an operation on a closed client or handle. */
   static IpcBrokerException closed() {
     return new IpcBrokerException(

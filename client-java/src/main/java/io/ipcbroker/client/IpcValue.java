@@ -99,12 +99,15 @@ public interface IpcValue {
   /**
    * As {@link #addAndGet(long)}, without waiting for the answer: many adds can be in flight at once
    * (over one connection, without a thread each), which is how a counter keeps up with a broker
-   * across the network. Each add is applied exactly once and atomically; adds in flight together
-   * are applied in an unspecified order, so each result is the value after that add, not a count of
-   * the caller's own adds. The future completes on the client's callback executor and fails with
-   * the {@link IpcBrokerException} the blocking form throws; a lock held by another owner makes the
-   * add wait on the broker (a {@link #withTimeout(Duration)} view bounds that wait). Cancelling the
-   * future before the answer gives the add up; it may still have been applied.
+   * across the network. On an integer type, the adds a thread makes while one of its adds is in
+   * flight go out together as one add of their sum (deltas of one sign only), and each future
+   * completes with the value after its own add. Each add is applied exactly once and atomically;
+   * adds in flight together are applied in an unspecified order, so each result is the value after
+   * that add, not a count of the caller's own adds. The future completes on the client's callback
+   * executor and fails with the {@link IpcBrokerException} the blocking form throws; a lock held by
+   * another owner makes the add wait on the broker (a {@link #withTimeout(Duration)} view bounds
+   * that wait). Cancelling the future before the answer gives the add up; it may still have been
+   * applied.
    */
   CompletableFuture<Long> addAndGetAsync(long delta);
 

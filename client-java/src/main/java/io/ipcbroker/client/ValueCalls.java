@@ -12,9 +12,14 @@ import io.ipcbroker.v1.SharedValue;
 import io.ipcbroker.v1.ValueServiceGrpc.ValueServiceBlockingStub;
 import io.ipcbroker.v1.ValueServiceGrpc.ValueServiceStub;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -127,19 +132,35 @@ final class ValueCalls {
    */
   <V> CompletableFuture<V> addAndGetAsync(int index, Scalar delta, Function<Scalar, V> result) {
     try {
+      return sendAdd(index, delta, context(), canSkipLock(), result);
+    } catch (IpcBrokerException e) {
+      return CompletableFuture.failedFuture(e); // a closed client, a lost session: in the future
+    }
+  }
+
+  /** Whether a call of the current thread cannot wait for the lock: none, or this thread has it. */
+  private boolean canSkipLock() {
+    return !hasLock() || lock.isHeldByCurrentThread();
+  }
+
+  /** Sends one add with a lock context captured on the caller's thread (see addAndGetAsync). */
+  private <V> CompletableFuture<V> sendAdd(
+      int index, Scalar delta, LockContext context, boolean plain, Function<Scalar, V> result) {
+    try {
       AddAndGetRequest request =
           AddAndGetRequest.newBuilder()
               .setName(name())
               .setIndex(index)
               .setDelta(delta)
-              .setLock(context())
+              .setLock(context)
               .build();
       ValueServiceStub stub = broker.valueAsyncStub();
-      if (!hasLock() || lock.isHeldByCurrentThread()) {
+      if (plain) {
         // No lock to wait for: the add never parks, and is bounded as the blocking form's plain
         // call is, so that a broker that stopped answering fails the future.
         stub = stub.withDeadlineAfter(broker.rpcTimeout().toMillis(), TimeUnit.MILLISECONDS);
       }
+      addCalls.incrementAndGet();
       return broker
           .park(
               stub,
@@ -149,8 +170,158 @@ final class ValueCalls {
               (AddAndGetResponse r) -> result.apply(r.getValue()))
           .toFuture(broker.callbacks());
     } catch (IpcBrokerException e) {
-      return CompletableFuture.failedFuture(e); // a closed client, a lost session: in the future
+      return CompletableFuture.failedFuture(e);
     }
+  }
+
+  // ---- coalesced integer adds ----
+
+  /** At most this many adds go out as one call. */
+  static final int MAX_COALESCED_ADDS = 4096;
+
+  // The adds each owner (thread) has waiting behind its add in flight on this value.
+  private final Map<String, AddBatch> batches = new ConcurrentHashMap<>();
+  private final AtomicLong addCalls = new AtomicLong();
+
+  /** One add waiting to be sent, with what its thread was when it was made. */
+  private record PendingAdd(
+      long delta, CompletableFuture<Long> future, LockContext context, boolean plain) {}
+
+  /** One owner's adds: at most one call in flight, and the adds made meanwhile. */
+  private static final class AddBatch {
+    boolean inFlight; // guarded by this
+    boolean retired; // guarded by this: removed from the map, a new batch takes over
+    final ArrayDeque<PendingAdd> queued = new ArrayDeque<>(); // guarded by this
+  }
+
+  /**
+   * An add of an integer delta to element 0 that coalesces: while one of this thread's adds on this
+   * handle is in flight, the adds it makes meanwhile wait, then go out as one add of their sum, and
+   * each future gets the value after its own add as if they were applied back to back (which they
+   * were, atomically). Only deltas of one sign go together, so that every intermediate value lies
+   * between the value before and after the call and so within the type: an add that would not fit
+   * fails alone. A combined add that fails VALUE_OUT_OF_RANGE is sent again one add at a time; any
+   * other failure is every member's. Floats and 64-bit unsigned types take {@link
+   * #addAndGetAsync(int, Scalar, Function)}.
+   */
+  CompletableFuture<Long> addAndGetAsyncCoalesced(long delta) {
+    if (!type.isInteger() || type.isUnsigned64()) {
+      return addAndGetAsync(0, encode(delta), s -> decode(s).longValue());
+    }
+    PendingAdd add;
+    try {
+      add = new PendingAdd(delta, new CompletableFuture<>(), context(), canSkipLock());
+    } catch (IpcBrokerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    String owner = LockHandle.owner();
+    while (true) {
+      AddBatch batch = batches.computeIfAbsent(owner, o -> new AddBatch());
+      synchronized (batch) {
+        if (batch.retired) {
+          continue; // emptied and removed just now: the next one is in the map
+        }
+        if (batch.inFlight) {
+          batch.queued.add(add);
+          return add.future();
+        }
+        batch.inFlight = true;
+      }
+      send(owner, batch, List.of(add));
+      return add.future();
+    }
+  }
+
+  /** Calls sent by the async adds so far, for tests in this package. */
+  long addCallsForTests() {
+    return addCalls.get();
+  }
+
+  private void send(String owner, AddBatch batch, List<PendingAdd> adds) {
+    long sum = 0;
+    for (PendingAdd a : adds) {
+      sum += a.delta(); // cannot overflow: drain() stops before it would
+    }
+    PendingAdd first = adds.get(0);
+    long total = sum;
+    CompletableFuture<Scalar> call =
+        sendAdd(0, encode(total), first.context(), first.plain(), s -> s);
+    for (PendingAdd a : adds) {
+      // A cancelled member was perhaps applied already; the call is given up only when every
+      // member was cancelled, so that no other caller's add is dropped with it.
+      a.future()
+          .whenComplete(
+              (v, t) -> {
+                if (adds.stream().allMatch(m -> m.future().isCancelled())) {
+                  call.cancel(true);
+                }
+              });
+    }
+    call.whenComplete(
+        (v, t) -> {
+          if (t == null) {
+            long value = decode(v).longValue() - total;
+            for (PendingAdd a : adds) {
+              value += a.delta();
+              a.future().complete(value);
+            }
+          } else if (adds.size() > 1 && Errors.isValueOutOfRange(t)) {
+            // Nothing was added; some of the adds alone may fit.
+            for (PendingAdd a : adds) {
+              sendAdd(0, encode(a.delta()), a.context(), a.plain(), s -> decode(s).longValue())
+                  .whenComplete(
+                      (one, failure) -> {
+                        if (failure == null) {
+                          a.future().complete(one);
+                        } else {
+                          a.future().completeExceptionally(failure);
+                        }
+                      });
+            }
+          } else {
+            for (PendingAdd a : adds) {
+              a.future().completeExceptionally(t);
+            }
+          }
+          drain(owner, batch);
+        });
+  }
+
+  /** Sends what waited behind the call that just ended, or ends the batch if nothing did. */
+  private void drain(String owner, AddBatch batch) {
+    List<PendingAdd> next = new ArrayList<>();
+    synchronized (batch) {
+      int sign = 0;
+      long sum = 0;
+      while (!batch.queued.isEmpty() && next.size() < MAX_COALESCED_ADDS) {
+        PendingAdd a = batch.queued.peek();
+        if (a.future().isDone()) {
+          batch.queued.poll(); // cancelled before it was sent: never applied
+          continue;
+        }
+        int s = Long.signum(a.delta());
+        if (!next.isEmpty()
+            && (a.plain() != next.get(0).plain() || (s != 0 && sign != 0 && s != sign))) {
+          break;
+        }
+        long grown;
+        try {
+          grown = Math.addExact(sum, a.delta());
+        } catch (ArithmeticException e) {
+          break;
+        }
+        sum = grown;
+        sign = sign == 0 ? s : sign;
+        next.add(batch.queued.poll());
+      }
+      if (next.isEmpty()) {
+        batch.inFlight = false;
+        batch.retired = true;
+        batches.remove(owner, batch);
+        return;
+      }
+    }
+    send(owner, batch, next);
   }
 
   boolean compareAndSet(int index, Scalar expected, Scalar newValue) {

@@ -70,7 +70,7 @@ final class ValueHandle implements IpcValue {
 
   @Override
   public CompletableFuture<Long> addAndGetAsync(long delta) {
-    return calls.addAndGetAsync(0, calls.encode(delta), r -> calls.decode(r).longValue());
+    return calls.addAndGetAsyncCoalesced(delta);
   }
 
   @Override
@@ -91,6 +91,11 @@ final class ValueHandle implements IpcValue {
   @Override
   public IpcValue withTimeout(Duration timeout) {
     return new ValueHandle(calls.withTimeout(timeout));
+  }
+
+  /** Add calls sent by the async adds, for tests in this package. */
+  long addCallsForTests() {
+    return calls.addCallsForTests();
   }
 
   /** The live figures, for tests in this package. */

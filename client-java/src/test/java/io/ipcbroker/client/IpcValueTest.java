@@ -312,6 +312,95 @@ class IpcValueTest {
   }
 
   @Test
+  void asyncAddsOfOneThreadCoalesceIntoFewerCallsEachWithItsOwnResult() throws Exception {
+    IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.LONGLONG);
+    List<CompletableFuture<Long>> results = new java.util.ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      results.add(v.addAndGetAsync(1));
+    }
+    CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+
+    assertThat(results.stream().map(CompletableFuture::join).sorted().toList())
+        .isEqualTo(java.util.stream.LongStream.rangeClosed(1, 5_000).boxed().toList());
+    assertThat(v.getLong()).isEqualTo(5_000);
+    // Adds made while one was in flight went out together.
+    assertThat(addCalls(v)).isLessThan(5_000);
+  }
+
+  @Test
+  void coalescedAddsThatWouldLeaveTheTypeFailAloneAndTheRestApply() throws Exception {
+    IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.SHORT, Short.MAX_VALUE - 3);
+    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      adds.add(v.addAndGetAsync(1));
+    }
+    CompletableFuture.allOf(adds.toArray(new CompletableFuture<?>[0]))
+        .exceptionally(t -> null)
+        .get(60, TimeUnit.SECONDS);
+
+    List<Long> applied =
+        adds.stream()
+            .filter(f -> !f.isCompletedExceptionally())
+            .map(CompletableFuture::join)
+            .sorted()
+            .toList();
+    assertThat(applied)
+        .containsExactly(
+            (long) Short.MAX_VALUE - 2, (long) Short.MAX_VALUE - 1, (long) Short.MAX_VALUE);
+    for (CompletableFuture<Long> f : adds) {
+      if (f.isCompletedExceptionally()) {
+        assertFails(() -> joinAsync(f), IpcBrokerException.Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE");
+      }
+    }
+    assertThat(v.getLong()).isEqualTo(Short.MAX_VALUE);
+  }
+
+  @Test
+  void coalescedAddsOfBothSignsNeverAnswerAValueOutsideTheType() throws Exception {
+    IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.SHORT, Short.MAX_VALUE);
+    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      adds.add(v.addAndGetAsync(i % 2 == 0 ? 1 : -1));
+    }
+    CompletableFuture.allOf(adds.toArray(new CompletableFuture<?>[0]))
+        .exceptionally(t -> null)
+        .get(60, TimeUnit.SECONDS);
+
+    long net = 0;
+    for (int i = 0; i < adds.size(); i++) {
+      CompletableFuture<Long> f = adds.get(i);
+      if (f.isCompletedExceptionally()) {
+        assertFails(() -> joinAsync(f), IpcBrokerException.Code.OUT_OF_RANGE, "VALUE_OUT_OF_RANGE");
+        assertThat(i % 2).as("only a +1 can leave a short at its maximum").isEqualTo(0);
+      } else {
+        assertThat(f.join()).isBetween((long) Short.MIN_VALUE, (long) Short.MAX_VALUE);
+        net += i % 2 == 0 ? 1 : -1;
+      }
+    }
+    assertThat(v.getLong()).isEqualTo(Short.MAX_VALUE + net);
+  }
+
+  @Test
+  void closingTheClientFailsTheAddsWaitingBehindAParkedOne() throws Exception {
+    String name = EmbeddedBroker.uniqueName("v");
+    IpcBroker third = broker.connect();
+    IpcValue mine = third.value(name, TypeCode.INT, 0);
+    IpcValue theirs = other.value(name, TypeCode.INT, 0);
+    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    try (IpcLock held = theirs.lock().acquire()) {
+      for (int i = 0; i < 10; i++) {
+        adds.add(mine.addAndGetAsync(1));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(theirs) == 1);
+      third.close();
+      for (CompletableFuture<Long> f : adds) {
+        assertFails(() -> joinAsync(f), IpcBrokerException.Code.CANCELLED, "CLIENT_CLOSED");
+      }
+    }
+    assertThat(theirs.getLong()).isEqualTo(0);
+  }
+
+  @Test
   void asyncAddFailsAsTheBlockingFormDoesAndChangesNothing() {
     IpcValue small = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.SHORT, Short.MAX_VALUE);
     IpcValue c = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.CHAR);
@@ -685,6 +774,10 @@ class IpcValueTest {
       lock.release();
     }
     return got;
+  }
+
+  private static long addCalls(IpcValue v) {
+    return ((ValueHandle) v).addCallsForTests();
   }
 
   private static int lockWaiters(IpcValue v) {
