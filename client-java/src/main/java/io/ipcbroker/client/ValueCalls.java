@@ -16,9 +16,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -169,7 +172,7 @@ final class ValueCalls {
               timeout,
               (AddAndGetResponse r) -> result.apply(r.getValue()))
           .toFuture(broker.callbacks());
-    } catch (IpcBrokerException e) {
+    } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
@@ -179,15 +182,14 @@ final class ValueCalls {
   /** At most this many adds go out as one call. */
   static final int MAX_COALESCED_ADDS = 4096;
 
-  // The adds each owner (thread) has waiting behind its add in flight on this value.
+  // The adds each owner (thread) made while its previous round of adds on this value was in flight.
   private final Map<String, AddBatch> batches = new ConcurrentHashMap<>();
   private final AtomicLong addCalls = new AtomicLong();
 
-  /** One add waiting to be sent, with what its thread was when it was made. */
-  private record PendingAdd(
-      long delta, CompletableFuture<Long> future, LockContext context, boolean plain) {}
+  /** One add waiting to be sent, with the lock context of the thread that made it. */
+  private record PendingAdd(long delta, CompletableFuture<Long> future, LockContext context) {}
 
-  /** One owner's adds: at most one call in flight, and the adds made meanwhile. */
+  /** One owner's adds: at most one round of calls in flight, and the adds made meanwhile. */
   private static final class AddBatch {
     boolean inFlight; // guarded by this
     boolean retired; // guarded by this: removed from the map, a new batch takes over
@@ -195,23 +197,26 @@ final class ValueCalls {
   }
 
   /**
-   * An add of an integer delta to element 0 that coalesces: while one of this thread's adds on this
-   * handle is in flight, the adds it makes meanwhile wait, then go out as one add of their sum, and
-   * each future gets the value after its own add as if they were applied back to back (which they
-   * were, atomically). Only deltas of one sign go together, so that every intermediate value lies
-   * between the value before and after the call and so within the type: an add that would not fit
-   * fails alone. A combined add that fails VALUE_OUT_OF_RANGE is sent again one add at a time; any
-   * other failure is every member's. Floats and 64-bit unsigned types take {@link
-   * #addAndGetAsync(int, Scalar, Function)}.
+   * An add of an integer delta to element 0 that coalesces: while a round of this thread's adds on
+   * this handle is in flight, the adds it makes meanwhile wait; when the round is answered they go
+   * out together, as one add of the sum of the non-negative deltas and one of the negative ones (at
+   * most {@value #MAX_COALESCED_ADDS} each, all at once), and each future gets the value after its
+   * own add as if they were applied back to back (which they were, atomically). One sign per call
+   * keeps every intermediate value between the values before and after the call, so within the
+   * type. A combined add that fails VALUE_OUT_OF_RANGE changed nothing and is sent again one add at
+   * a time, so that exactly the adds that do not fit fail; any other failure is every member's.
+   *
+   * <p>Not coalesced: floats and 64-bit unsigned types, and the adds of a thread that holds the
+   * lock (they must reach the broker while it still holds it).
    */
   CompletableFuture<Long> addAndGetAsyncCoalesced(long delta) {
-    if (!type.isInteger() || type.isUnsigned64()) {
+    if (!type.isInteger() || type.isUnsigned64() || (hasLock() && lock.isHeldByCurrentThread())) {
       return addAndGetAsync(0, encode(delta), s -> decode(s).longValue());
     }
     PendingAdd add;
     try {
-      add = new PendingAdd(delta, new CompletableFuture<>(), context(), canSkipLock());
-    } catch (IpcBrokerException e) {
+      add = new PendingAdd(delta, new CompletableFuture<>(), context());
+    } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     String owner = LockHandle.owner();
@@ -221,13 +226,13 @@ final class ValueCalls {
         if (batch.retired) {
           continue; // emptied and removed just now: the next one is in the map
         }
+        batch.queued.add(add);
         if (batch.inFlight) {
-          batch.queued.add(add);
-          return add.future();
+          return add.future(); // goes with the next round
         }
         batch.inFlight = true;
       }
-      send(owner, batch, List.of(add));
+      drain(owner, batch);
       return add.future();
     }
   }
@@ -237,91 +242,156 @@ final class ValueCalls {
     return addCalls.get();
   }
 
-  private void send(String owner, AddBatch batch, List<PendingAdd> adds) {
+  /**
+   * Sends every add queued in {@code batch} as one round, or retires the batch if none is left.
+   * Loops instead of recursing when a round ends at once (a closed client fails it synchronously),
+   * so that a long queue cannot overflow the stack.
+   */
+  private void drain(String owner, AddBatch batch) {
+    while (true) {
+      List<List<PendingAdd>> calls = new ArrayList<>();
+      synchronized (batch) {
+        List<PendingAdd> positive = new ArrayList<>();
+        List<PendingAdd> negative = new ArrayList<>();
+        long positiveSum = 0;
+        long negativeSum = 0;
+        for (PendingAdd a : batch.queued) {
+          if (a.future().isDone()) {
+            continue; // given up (cancelled, timed out) before it was sent: never applied
+          }
+          boolean neg = a.delta() < 0;
+          List<PendingAdd> group = neg ? negative : positive;
+          long sum = neg ? negativeSum : positiveSum;
+          long grown;
+          try {
+            grown = Math.addExact(sum, a.delta());
+          } catch (ArithmeticException e) {
+            grown = a.delta(); // the sum would overflow: a new call starts with this add
+            calls.add(new ArrayList<>(group));
+            group.clear();
+          }
+          if (group.size() == MAX_COALESCED_ADDS) {
+            calls.add(new ArrayList<>(group));
+            group.clear();
+            grown = a.delta();
+          }
+          group.add(a);
+          if (neg) {
+            negativeSum = grown;
+          } else {
+            positiveSum = grown;
+          }
+        }
+        batch.queued.clear();
+        if (!positive.isEmpty()) {
+          calls.add(positive);
+        }
+        if (!negative.isEmpty()) {
+          calls.add(negative);
+        }
+        if (calls.isEmpty()) {
+          batch.inFlight = false;
+          batch.retired = true;
+          batches.remove(owner, batch);
+          return;
+        }
+      }
+      AtomicInteger left = new AtomicInteger(calls.size());
+      boolean roundOver = false;
+      for (List<PendingAdd> adds : calls) {
+        CompletableFuture<Scalar> call = send(adds);
+        if (call.isDone()) {
+          settle(adds, call);
+          roundOver = left.decrementAndGet() == 0;
+        } else {
+          call.whenComplete(
+              (v, t) -> {
+                // The next round goes out before this one's callers run their callbacks: a
+                // callback that waits for a later add must not hold it back.
+                if (left.decrementAndGet() == 0) {
+                  broker.callbacks().execute(() -> drain(owner, batch));
+                }
+                settle(adds, call);
+              });
+        }
+      }
+      if (!roundOver) {
+        return; // the last call to end starts the next round
+      }
+    }
+  }
+
+  /** Sends one call for {@code adds} (all of one sign); never throws. */
+  private CompletableFuture<Scalar> send(List<PendingAdd> adds) {
     long sum = 0;
     for (PendingAdd a : adds) {
-      sum += a.delta(); // cannot overflow: drain() stops before it would
+      sum += a.delta(); // cannot overflow: drain() split the calls where it would
     }
-    PendingAdd first = adds.get(0);
-    long total = sum;
-    CompletableFuture<Scalar> call =
-        sendAdd(0, encode(total), first.context(), first.plain(), s -> s);
+    CompletableFuture<Scalar> call;
+    try {
+      call = sendAdd(0, encode(sum), adds.get(0).context(), !hasLock(), s -> s);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     for (PendingAdd a : adds) {
-      // A cancelled member was perhaps applied already; the call is given up only when every
-      // member was cancelled, so that no other caller's add is dropped with it.
+      // A member given up in flight was perhaps applied already; the call is given up only when
+      // every member was, so that no other caller's add is dropped with it.
       a.future()
           .whenComplete(
               (v, t) -> {
-                if (adds.stream().allMatch(m -> m.future().isCancelled())) {
-                  call.cancel(true);
+                if (adds.stream().allMatch(m -> m.future().isDone())) {
+                  call.cancel(true); // nothing if the call has answered already
                 }
               });
     }
-    call.whenComplete(
-        (v, t) -> {
-          if (t == null) {
-            long value = decode(v).longValue() - total;
-            for (PendingAdd a : adds) {
-              value += a.delta();
-              a.future().complete(value);
-            }
-          } else if (adds.size() > 1 && Errors.isValueOutOfRange(t)) {
-            // Nothing was added; some of the adds alone may fit.
-            for (PendingAdd a : adds) {
-              sendAdd(0, encode(a.delta()), a.context(), a.plain(), s -> decode(s).longValue())
-                  .whenComplete(
-                      (one, failure) -> {
-                        if (failure == null) {
-                          a.future().complete(one);
-                        } else {
-                          a.future().completeExceptionally(failure);
-                        }
-                      });
-            }
-          } else {
-            for (PendingAdd a : adds) {
-              a.future().completeExceptionally(t);
-            }
-          }
-          drain(owner, batch);
-        });
+    return call;
   }
 
-  /** Sends what waited behind the call that just ended, or ends the batch if nothing did. */
-  private void drain(String owner, AddBatch batch) {
-    List<PendingAdd> next = new ArrayList<>();
-    synchronized (batch) {
-      int sign = 0;
-      long sum = 0;
-      while (!batch.queued.isEmpty() && next.size() < MAX_COALESCED_ADDS) {
-        PendingAdd a = batch.queued.peek();
-        if (a.future().isDone()) {
-          batch.queued.poll(); // cancelled before it was sent: never applied
-          continue;
+  /** Completes the futures of {@code adds} from their call's outcome. */
+  private void settle(List<PendingAdd> adds, CompletableFuture<Scalar> call) {
+    Scalar end;
+    try {
+      end = call.join();
+    } catch (CancellationException | CompletionException e) {
+      Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (adds.size() > 1 && Errors.isValueOutOfRange(t)) {
+        // Nothing was added; some of the adds alone may fit.
+        for (PendingAdd a : adds) {
+          if (a.future().isDone()) {
+            continue; // given up meanwhile: not sent again
+          }
+          CompletableFuture<Long> one;
+          try {
+            one =
+                sendAdd(0, encode(a.delta()), a.context(), !hasLock(), s -> decode(s).longValue());
+          } catch (RuntimeException re) {
+            one = CompletableFuture.failedFuture(re);
+          }
+          one.whenComplete(
+              (v, failure) -> {
+                if (failure == null) {
+                  a.future().complete(v);
+                } else {
+                  a.future().completeExceptionally(failure);
+                }
+              });
         }
-        int s = Long.signum(a.delta());
-        if (!next.isEmpty()
-            && (a.plain() != next.get(0).plain() || (s != 0 && sign != 0 && s != sign))) {
-          break;
+      } else {
+        for (PendingAdd a : adds) {
+          a.future().completeExceptionally(t);
         }
-        long grown;
-        try {
-          grown = Math.addExact(sum, a.delta());
-        } catch (ArithmeticException e) {
-          break;
-        }
-        sum = grown;
-        sign = sign == 0 ? s : sign;
-        next.add(batch.queued.poll());
       }
-      if (next.isEmpty()) {
-        batch.inFlight = false;
-        batch.retired = true;
-        batches.remove(owner, batch);
-        return;
-      }
+      return;
     }
-    send(owner, batch, next);
+    long sum = 0;
+    for (PendingAdd a : adds) {
+      sum += a.delta();
+    }
+    long value = decode(end).longValue() - sum;
+    for (PendingAdd a : adds) {
+      value += a.delta();
+      a.future().complete(value);
+    }
   }
 
   boolean compareAndSet(int index, Scalar expected, Scalar newValue) {

@@ -381,6 +381,39 @@ class IpcValueTest {
   }
 
   @Test
+  void anAddGivenUpWhileQueuedIsNeverAppliedAndTheOthersAre() throws Exception {
+    String name = EmbeddedBroker.uniqueName("v");
+    IpcValue mine = client.value(name, TypeCode.INT, 0);
+    IpcValue theirs = other.value(name, TypeCode.INT, 0);
+    CompletableFuture<Long> first;
+    CompletableFuture<Long> second;
+    CompletableFuture<Long> third;
+    try (IpcLock held = theirs.lock().acquire()) {
+      first = mine.addAndGetAsync(1); // parks on the broker
+      second = mine.addAndGetAsync(10); // both wait behind it in the client
+      third = mine.addAndGetAsync(100);
+      await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(theirs) == 1);
+      assertThat(second.cancel(true)).isTrue();
+    }
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(third.get(30, TimeUnit.SECONDS)).isEqualTo(101);
+    assertThat(mine.getLong()).isEqualTo(101);
+  }
+
+  @Test
+  void manyAsyncAddsByTheLockHolderAllLandWhileItHoldsTheLock() throws Exception {
+    IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.INT, 0);
+    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    try (IpcLock held = v.lock().acquire()) {
+      for (int i = 0; i < 200; i++) {
+        adds.add(v.addAndGetAsync(1));
+      }
+      CompletableFuture.allOf(adds.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+      assertThat(v.getLong()).isEqualTo(200); // all applied before the release
+    }
+  }
+
+  @Test
   void closingTheClientFailsTheAddsWaitingBehindAParkedOne() throws Exception {
     String name = EmbeddedBroker.uniqueName("v");
     IpcBroker third = broker.connect();
