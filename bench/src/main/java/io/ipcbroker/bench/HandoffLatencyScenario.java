@@ -71,8 +71,8 @@ final class HandoffLatencyScenario implements Bench.Scenario {
     List<String> manager =
         PythonAnchor.lines("pingpong_anchors.py", "manager-queue", rounds, repeats);
     if (manager != null) {
-      managerP50 = manager.stream().mapToDouble(l -> Double.parseDouble(l.split(" ")[0])).toArray();
-      managerP99 = manager.stream().mapToDouble(l -> Double.parseDouble(l.split(" ")[1])).toArray();
+      managerP50 = PythonAnchor.column(manager, 0);
+      managerP99 = PythonAnchor.column(manager, 1);
       rows.add(
           new Bench.Row(
               name50, "Python manager queues over TCP", "us/round trip", managerP50, true));
@@ -80,8 +80,7 @@ final class HandoffLatencyScenario implements Bench.Scenario {
     List<String> tcp = PythonAnchor.lines("pingpong_anchors.py", "tcp", rounds * 4, repeats);
     if (tcp != null) {
       // Only the median doubles fairly: the p99 of two round trips is not twice one's p99.
-      double[] tcpP50 =
-          tcp.stream().mapToDouble(l -> 2 * Double.parseDouble(l.split(" ")[0])).toArray();
+      double[] tcpP50 = Arrays.stream(PythonAnchor.column(tcp, 0)).map(x -> 2 * x).toArray();
       rows.add(
           new Bench.Row(
               name50,

@@ -116,12 +116,17 @@ final class PythonAnchor {
     return null;
   }
 
-  /** The first number of each line, or null (see {@link #lines}). */
+  /** The number at {@code index} of each line, or null (see {@link #lines}). */
   static double[] column(int index, String script, Object... args) throws InterruptedException {
     List<String> lines = lines(script, args);
     if (lines == null) {
       return null;
     }
+    return column(lines, index);
+  }
+
+  /** The number at {@code index} of each of {@code lines} (as the scripts print them). */
+  static double[] column(List<String> lines, int index) {
     return lines.stream().mapToDouble(l -> Double.parseDouble(l.split("\\s+")[index])).toArray();
   }
 }

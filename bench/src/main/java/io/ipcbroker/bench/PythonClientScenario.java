@@ -1,6 +1,7 @@
 package io.ipcbroker.bench;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +42,7 @@ final class PythonClientScenario implements Bench.Scenario {
               handoff,
               "ipcbroker Python client, blocking put and get, two processes",
               "us/hand-off",
-              pingPong.stream().mapToDouble(l -> Double.parseDouble(l.split(" ")[0]) / 2).toArray(),
+              Arrays.stream(PythonAnchor.column(pingPong, 0)).map(x -> x / 2).toArray(),
               false));
     }
     try (GrpcFloorScenario.Echo echo = new GrpcFloorScenario.Echo()) {
@@ -54,7 +55,7 @@ final class PythonClientScenario implements Bench.Scenario {
                 handoff,
                 "one grpcio unary round trip to a bare grpc-java echo server (p50)",
                 "us/call",
-                unary.stream().mapToDouble(l -> Double.parseDouble(l.split(" ")[0])).toArray(),
+                PythonAnchor.column(unary, 0),
                 true));
       }
     }
@@ -69,7 +70,7 @@ final class PythonClientScenario implements Bench.Scenario {
               throughput,
               "ipcbroker Python client, put_many/get_many, two processes",
               "us/item",
-              ours.stream().mapToDouble(Double::parseDouble).toArray(),
+              PythonAnchor.column(ours, 0),
               false));
     }
     double[] manager =

@@ -249,46 +249,18 @@ final class ValueCalls {
    */
   private void drain(String owner, AddBatch batch) {
     while (true) {
-      List<List<PendingAdd>> calls = new ArrayList<>();
+      List<AddCall> calls = new ArrayList<>();
       synchronized (batch) {
-        List<PendingAdd> positive = new ArrayList<>();
-        List<PendingAdd> negative = new ArrayList<>();
-        long positiveSum = 0;
-        long negativeSum = 0;
+        CallBuilder positive = new CallBuilder(calls);
+        CallBuilder negative = new CallBuilder(calls);
         for (PendingAdd a : batch.queued) {
-          if (a.future().isDone()) {
-            continue; // given up (cancelled, timed out) before it was sent: never applied
-          }
-          boolean neg = a.delta() < 0;
-          List<PendingAdd> group = neg ? negative : positive;
-          long sum = neg ? negativeSum : positiveSum;
-          long grown;
-          try {
-            grown = Math.addExact(sum, a.delta());
-          } catch (ArithmeticException e) {
-            grown = a.delta(); // the sum would overflow: a new call starts with this add
-            calls.add(new ArrayList<>(group));
-            group.clear();
-          }
-          if (group.size() == MAX_COALESCED_ADDS) {
-            calls.add(new ArrayList<>(group));
-            group.clear();
-            grown = a.delta();
-          }
-          group.add(a);
-          if (neg) {
-            negativeSum = grown;
-          } else {
-            positiveSum = grown;
+          if (!a.future().isDone()) { // one given up before it was sent is never applied
+            (a.delta() < 0 ? negative : positive).add(a);
           }
         }
+        positive.finish();
+        negative.finish();
         batch.queued.clear();
-        if (!positive.isEmpty()) {
-          calls.add(positive);
-        }
-        if (!negative.isEmpty()) {
-          calls.add(negative);
-        }
         if (calls.isEmpty()) {
           batch.inFlight = false;
           batch.retired = true;
@@ -298,10 +270,10 @@ final class ValueCalls {
       }
       AtomicInteger left = new AtomicInteger(calls.size());
       boolean roundOver = false;
-      for (List<PendingAdd> adds : calls) {
-        CompletableFuture<Scalar> call = send(adds);
+      for (AddCall c : calls) {
+        CompletableFuture<Scalar> call = send(c);
         if (call.isDone()) {
-          settle(adds, call);
+          settle(c, call);
           roundOver = left.decrementAndGet() == 0;
         } else {
           call.whenComplete(
@@ -311,7 +283,7 @@ final class ValueCalls {
                 if (left.decrementAndGet() == 0) {
                   broker.callbacks().execute(() -> drain(owner, batch));
                 }
-                settle(adds, call);
+                settle(c, call);
               });
         }
       }
@@ -321,76 +293,92 @@ final class ValueCalls {
     }
   }
 
-  /** Sends one call for {@code adds} (all of one sign); never throws. */
-  private CompletableFuture<Scalar> send(List<PendingAdd> adds) {
-    long sum = 0;
-    for (PendingAdd a : adds) {
-      sum += a.delta(); // cannot overflow: drain() split the calls where it would
-    }
-    CompletableFuture<Scalar> call;
-    try {
-      call = sendAdd(0, encode(sum), adds.get(0).context(), !hasLock(), s -> s);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    for (PendingAdd a : adds) {
-      // A member given up in flight was perhaps applied already; the call is given up only when
-      // every member was, so that no other caller's add is dropped with it.
+  /** Sends one call for {@code c}'s adds; never throws. */
+  private CompletableFuture<Scalar> send(AddCall c) {
+    CompletableFuture<Scalar> call =
+        sendAdd(0, encode(c.sum()), c.adds().get(0).context(), !hasLock(), s -> s);
+    // A member given up in flight was perhaps applied already; the call is given up only when
+    // every member was, so that no other caller's add is dropped with it (once it has answered,
+    // settling completes every member, and the cancel does nothing).
+    AtomicInteger pending = new AtomicInteger(c.adds().size());
+    for (PendingAdd a : c.adds()) {
       a.future()
           .whenComplete(
               (v, t) -> {
-                if (adds.stream().allMatch(m -> m.future().isDone())) {
-                  call.cancel(true); // nothing if the call has answered already
+                if (pending.decrementAndGet() == 0) {
+                  call.cancel(true);
                 }
               });
     }
     return call;
   }
 
-  /** Completes the futures of {@code adds} from their call's outcome. */
-  private void settle(List<PendingAdd> adds, CompletableFuture<Scalar> call) {
+  /** Completes the futures of {@code c}'s adds from their call's outcome. */
+  private void settle(AddCall c, CompletableFuture<Scalar> call) {
     Scalar end;
     try {
       end = call.join();
     } catch (CancellationException | CompletionException e) {
       Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      if (adds.size() > 1 && Errors.isValueOutOfRange(t)) {
-        // Nothing was added; some of the adds alone may fit.
-        for (PendingAdd a : adds) {
-          if (a.future().isDone()) {
-            continue; // given up meanwhile: not sent again
-          }
-          CompletableFuture<Long> one;
-          try {
-            one =
-                sendAdd(0, encode(a.delta()), a.context(), !hasLock(), s -> decode(s).longValue());
-          } catch (RuntimeException re) {
-            one = CompletableFuture.failedFuture(re);
-          }
-          one.whenComplete(
-              (v, failure) -> {
-                if (failure == null) {
-                  a.future().complete(v);
-                } else {
-                  a.future().completeExceptionally(failure);
-                }
-              });
-        }
-      } else {
-        for (PendingAdd a : adds) {
+      boolean retryEach = c.adds().size() > 1 && Errors.isValueOutOfRange(t);
+      for (PendingAdd a : c.adds()) {
+        if (!retryEach) {
           a.future().completeExceptionally(t);
+        } else if (!a.future().isDone()) { // one given up meanwhile is not sent again
+          // Nothing was added; this add alone may fit.
+          sendAdd(0, encode(a.delta()), a.context(), !hasLock(), s -> decode(s).longValue())
+              .whenComplete(
+                  (v, failure) -> {
+                    if (failure == null) {
+                      a.future().complete(v);
+                    } else {
+                      a.future().completeExceptionally(failure);
+                    }
+                  });
         }
       }
       return;
     }
-    long sum = 0;
-    for (PendingAdd a : adds) {
-      sum += a.delta();
-    }
-    long value = decode(end).longValue() - sum;
-    for (PendingAdd a : adds) {
+    long value = decode(end).longValue() - c.sum();
+    for (PendingAdd a : c.adds()) {
       value += a.delta();
       a.future().complete(value);
+    }
+  }
+
+  /** The adds of one call (all of one sign) and their sum. */
+  private record AddCall(List<PendingAdd> adds, long sum) {}
+
+  /**
+   * Groups adds of one sign into calls of at most {@value #MAX_COALESCED_ADDS} adds whose sum fits
+   * a long, appending each finished call to a list.
+   */
+  private static final class CallBuilder {
+    private final List<AddCall> calls;
+    private List<PendingAdd> adds = new ArrayList<>();
+    private long sum;
+
+    CallBuilder(List<AddCall> calls) {
+      this.calls = calls;
+    }
+
+    void add(PendingAdd a) {
+      long grown = sum + a.delta();
+      boolean overflows = ((sum ^ grown) & (a.delta() ^ grown)) < 0;
+      if (adds.size() == MAX_COALESCED_ADDS || overflows) {
+        finish();
+        grown = a.delta();
+      }
+      adds.add(a);
+      sum = grown;
+    }
+
+    void finish() {
+      if (!adds.isEmpty()) {
+        calls.add(new AddCall(adds, sum));
+        adds = new ArrayList<>();
+        sum = 0;
+      }
     }
   }
 

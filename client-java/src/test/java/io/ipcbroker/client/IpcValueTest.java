@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -298,12 +299,12 @@ class IpcValueTest {
     String name = EmbeddedBroker.uniqueName("counter");
     IpcValue counter = client.value(name, TypeCode.INT, 0);
     IpcValue theirs = other.value(name, TypeCode.INT, 0);
-    List<CompletableFuture<Long>> results = new java.util.ArrayList<>();
+    List<CompletableFuture<Long>> results = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) { // all in flight together, from both connections
       results.add(counter.addAndGetAsync(1));
       results.add(theirs.addAndGetAsync(1));
     }
-    CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+    awaitAll(results);
 
     // Every add saw a distinct value: none applied twice, none lost.
     assertThat(results.stream().map(CompletableFuture::join).sorted().toList())
@@ -314,11 +315,11 @@ class IpcValueTest {
   @Test
   void asyncAddsOfOneThreadCoalesceIntoFewerCallsEachWithItsOwnResult() throws Exception {
     IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.LONGLONG);
-    List<CompletableFuture<Long>> results = new java.util.ArrayList<>();
+    List<CompletableFuture<Long>> results = new ArrayList<>();
     for (int i = 0; i < 5_000; i++) {
       results.add(v.addAndGetAsync(1));
     }
-    CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+    awaitAll(results);
 
     assertThat(results.stream().map(CompletableFuture::join).sorted().toList())
         .isEqualTo(java.util.stream.LongStream.rangeClosed(1, 5_000).boxed().toList());
@@ -330,13 +331,11 @@ class IpcValueTest {
   @Test
   void coalescedAddsThatWouldLeaveTheTypeFailAloneAndTheRestApply() throws Exception {
     IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.SHORT, Short.MAX_VALUE - 3);
-    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    List<CompletableFuture<Long>> adds = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       adds.add(v.addAndGetAsync(1));
     }
-    CompletableFuture.allOf(adds.toArray(new CompletableFuture<?>[0]))
-        .exceptionally(t -> null)
-        .get(60, TimeUnit.SECONDS);
+    awaitAll(adds);
 
     List<Long> applied =
         adds.stream()
@@ -358,13 +357,11 @@ class IpcValueTest {
   @Test
   void coalescedAddsOfBothSignsNeverAnswerAValueOutsideTheType() throws Exception {
     IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.SHORT, Short.MAX_VALUE);
-    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    List<CompletableFuture<Long>> adds = new ArrayList<>();
     for (int i = 0; i < 400; i++) {
       adds.add(v.addAndGetAsync(i % 2 == 0 ? 1 : -1));
     }
-    CompletableFuture.allOf(adds.toArray(new CompletableFuture<?>[0]))
-        .exceptionally(t -> null)
-        .get(60, TimeUnit.SECONDS);
+    awaitAll(adds);
 
     long net = 0;
     for (int i = 0; i < adds.size(); i++) {
@@ -403,12 +400,12 @@ class IpcValueTest {
   @Test
   void manyAsyncAddsByTheLockHolderAllLandWhileItHoldsTheLock() throws Exception {
     IpcValue v = client.value(EmbeddedBroker.uniqueName("v"), TypeCode.INT, 0);
-    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    List<CompletableFuture<Long>> adds = new ArrayList<>();
     try (IpcLock held = v.lock().acquire()) {
       for (int i = 0; i < 200; i++) {
         adds.add(v.addAndGetAsync(1));
       }
-      CompletableFuture.allOf(adds.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+      awaitAll(adds);
       assertThat(v.getLong()).isEqualTo(200); // all applied before the release
     }
   }
@@ -419,7 +416,7 @@ class IpcValueTest {
     IpcBroker third = broker.connect();
     IpcValue mine = third.value(name, TypeCode.INT, 0);
     IpcValue theirs = other.value(name, TypeCode.INT, 0);
-    List<CompletableFuture<Long>> adds = new java.util.ArrayList<>();
+    List<CompletableFuture<Long>> adds = new ArrayList<>();
     try (IpcLock held = theirs.lock().acquire()) {
       for (int i = 0; i < 10; i++) {
         adds.add(mine.addAndGetAsync(1));
@@ -510,6 +507,13 @@ class IpcValueTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(mine) == 0);
     }
     assertThat(mine.getLong()).isEqualTo(0); // the add that was given up never happened
+  }
+
+  /** Waits until every future is done, whichever way (at most 60 s). */
+  private static void awaitAll(List<? extends CompletableFuture<?>> futures) throws Exception {
+    CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+        .exceptionally(t -> null)
+        .get(60, TimeUnit.SECONDS);
   }
 
   /** The future's value, or the SDK exception it failed with. */
