@@ -14,7 +14,7 @@ import weakref
 
 import grpc
 
-from . import _stubs
+from . import _auth, _stubs
 from ._errors import BrokerError, BrokerUnavailableError, translate
 
 DEFAULT_TARGET = "localhost:50051"
@@ -145,9 +145,25 @@ class Broker:
     else ``localhost:50051``. Opening it creates a session, kept alive in the background, that
     owns this process's waits and stream deliveries: if the process dies, the broker gives back
     what it held once the connection drops or the session's TTL passes.
+
+    ``token`` is the broker's token (default ``IPCBROKER_TOKEN``, which the broker sets for its
+    children): each call is signed with it and the token itself is never sent. ``tls_ca`` is a
+    PEM file of the CA to trust (default ``IPCBROKER_TLS_CA``; plaintext without one), and
+    ``client_cert``/``client_key`` PEM files for a broker that requires client certificates.
     """
 
-    def __init__(self, target=None, *, ttl=10.0, client_name=None, connect_timeout=10.0):
+    def __init__(
+        self,
+        target=None,
+        *,
+        ttl=10.0,
+        client_name=None,
+        connect_timeout=10.0,
+        token=None,
+        tls_ca=None,
+        client_cert=None,
+        client_key=None,
+    ):
         self.target = target or default_target()
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -155,13 +171,17 @@ class Broker:
         self._exit_finalizer = None  # set by connect(), which closes its connections at exit
         # Weak: a stream whose handle or thread is gone is finalized (half-closed) on its own.
         self._closeables = weakref.WeakSet()
-        self.channel = grpc.insecure_channel(
+        self.channel, self._raw_channel = _auth.open_channel(
             self.target,
-            options=[
+            [
                 ("grpc.keepalive_time_ms", 30000),
                 ("grpc.keepalive_timeout_ms", 10000),
                 ("grpc.max_receive_message_length", 8 * 1024 * 1024),
             ],
+            token=token,
+            tls_ca=tls_ca,
+            client_cert=client_cert,
+            client_key=client_key,
         )
         for attr, (module, stub) in _stubs.SERVICES.items():
             setattr(self, attr, getattr(module, stub)(self.channel))
@@ -175,7 +195,7 @@ class Broker:
                 request, timeout=connect_timeout, wait_for_ready=True
             )
         except grpc.RpcError as e:
-            self.channel.close()
+            self._raw_channel.close()
             raise translate(e) from None
         self.session_id = response.session.session_id
         self.server_id = response.session.server_id
@@ -260,7 +280,7 @@ class Broker:
             )
         except grpc.RpcError:
             pass
-        self.channel.close()
+        self._raw_channel.close()
 
     @property
     def closed(self):

@@ -15,6 +15,9 @@ Objects made with ``name=`` are shared by that name with every program, in any l
 outlive the manager. Handles are picklable: pass them to ``multiprocessing`` processes, pool
 tasks or broker-spawned children, which reconnect to the same broker.
 """
+import os
+
+from . import _auth
 from ._broker import Broker, close_at_exit, default_target
 
 
@@ -22,14 +25,26 @@ class Manager:
     """A connection to the broker with ``SyncManager``'s factory methods.
 
     ``address`` is the broker's target (``"host:port"``, or a ``(host, port)`` tuple as Python's
-    managers take); default ``IPCBROKER_TARGET``, else ``localhost:50051``. ``authkey`` is
-    accepted for compatibility and ignored here (the broker's authentication is its own).
+    managers take); default ``IPCBROKER_TARGET``, else ``localhost:50051``. ``authkey`` is the
+    broker's token (its ``--auth-token-file``), as bytes or str; by default ``IPCBROKER_TOKEN``.
+    As with Python's authkey it never crosses the network: each call is signed with it. Starting
+    the manager sets ``IPCBROKER_TOKEN`` (unless set) so that the processes this program starts
+    afterwards, which use its handles, connect with it too.
     """
 
     def __init__(self, address=None, authkey=None, serializer="json", **_ignored):
         if isinstance(address, tuple):
             address = "%s:%d" % address
         self._target = address or default_target()
+        if isinstance(authkey, (bytes, bytearray)):
+            try:
+                authkey = bytes(authkey).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(
+                    "authkey must be the broker's token, in UTF-8 (Python's random process "
+                    "authkey is not one)"
+                ) from None
+        self._token = authkey
         self._serializer = serializer
         self._broker = None
         self._owned = []
@@ -41,7 +56,11 @@ class Manager:
         returns a started manager). ``RuntimeError`` if already started."""
         if self._broker is not None:
             raise RuntimeError("Already started server")  # Python's ProcessError message
-        self._broker = Broker(self._target, client_name="python-manager")
+        self._broker = Broker(self._target, client_name="python-manager", token=self._token)
+        if self._token:
+            # Handles reconnect in other processes (children, unpickled proxies) by target and
+            # name, and find the token where the broker's own children do.
+            os.environ.setdefault(_auth.ENV_TOKEN, self._token)
         # As Python's manager, it shuts down when the program ends, in whatever way.
         close_at_exit(self.shutdown)
         if initializer is not None:

@@ -26,23 +26,23 @@ sys.path.insert(0, PYTHON_ROOT)
 TEST_TIMEOUT_SECONDS = 60
 HUNG_EXIT_CODE = 70
 
-_started = None
+BROKER_JAR = os.path.join(REPO, "server", "target", "ipcbroker-server-0.1.0-SNAPSHOT-all.jar")
 
 
-def _start_broker():
-    global _started
-    jar = os.path.join(REPO, "server", "target", "ipcbroker-server-0.1.0-SNAPSHOT-all.jar")
-    if not os.path.exists(jar):
+def start_broker(*args):
+    """Starts a broker of this build on a free loopback port with ``args`` added; returns its
+    ``host:port``. It is stopped, by its pid, at exit (or by stop_broker)."""
+    if not os.path.exists(BROKER_JAR):
         raise RuntimeError("no broker: set IPCBROKER_TARGET or build it (mvn -pl server -am package)")
     address_file = os.path.join(tempfile.mkdtemp(prefix="ipcbroker-pytest-"), "address")
     with open(address_file + ".log", "w") as log:
         proc = subprocess.Popen(
-            ["java", "-jar", jar, "--port", "0", "--address-file", address_file],
+            ["java", "-jar", BROKER_JAR, "--port", "0", "--address-file", address_file]
+            + list(args),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    _started = proc
-    atexit.register(_stop_broker)
+    _brokers.append(proc)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if os.path.exists(address_file) and os.path.getsize(address_file) > 0:
@@ -54,18 +54,23 @@ def _start_broker():
     raise RuntimeError("the broker did not start in 60 s")
 
 
-def _stop_broker():
-    if _started is not None and _started.poll() is None:
-        _started.terminate()
-        try:
-            _started.wait(10)
-        except subprocess.TimeoutExpired:
-            _started.kill()
+def _stop_brokers():
+    for proc in _brokers:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+_brokers = []
+atexit.register(_stop_brokers)
 
 
 def target():
     if not os.environ.get("IPCBROKER_TARGET"):
-        os.environ["IPCBROKER_TARGET"] = _start_broker()
+        os.environ["IPCBROKER_TARGET"] = start_broker()
     return os.environ["IPCBROKER_TARGET"]
 
 

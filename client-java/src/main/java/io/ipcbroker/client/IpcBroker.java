@@ -2,7 +2,10 @@ package io.ipcbroker.client;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.AbstractStub;
 import io.ipcbroker.v1.BarrierInfo;
@@ -54,7 +57,9 @@ import io.ipcbroker.v1.Scalar;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SharedValue;
 import io.ipcbroker.v1.ValueServiceGrpc;
+import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +116,15 @@ public final class IpcBroker implements AutoCloseable {
   /** The environment variable in which the broker tells a child the id of its process record. */
   public static final String PROCESS_ID_VARIABLE = "IPCBROKER_PROCESS_ID";
 
+  /**
+   * The variable that holds the broker's token: read by every builder, and given by the broker to
+   * the processes it spawns.
+   */
+  public static final String TOKEN_VARIABLE = "IPCBROKER_TOKEN";
+
+  /** The variable that names a PEM file of the CA to trust for TLS; read by every builder. */
+  public static final String TLS_CA_VARIABLE = "IPCBROKER_TLS_CA";
+
   private final String target;
   private final ManagedChannel channel;
   private final boolean ownsChannel;
@@ -152,12 +166,21 @@ public final class IpcBroker implements AutoCloseable {
     this.rpcTimeout = b.rpcTimeout;
     this.waitGrace = b.waitGrace;
     if (b.channel != null) {
+      if (b.explicitSecurity) {
+        // The SDK cannot add credentials to a channel it did not build.
+        throw new IllegalStateException(
+            "authToken, tls and clientCertificate apply to channels the SDK opens; add"
+                + " TokenSigner and TLS credentials to your own channel instead");
+      }
       this.channel = b.channel;
       this.ownsChannel = false;
     } else {
+      NettyChannelBuilder cb = NettyChannelBuilder.forTarget(b.target, b.credentials());
+      if (!b.token.isEmpty()) {
+        cb.intercept(new TokenSigner(b.token));
+      }
       this.channel =
-          NettyChannelBuilder.forTarget(b.target)
-              .usePlaintext()
+          cb
               // Inside the broker's permitted ping rate; finds a dead broker on a silent link.
               .keepAliveTime(20, TimeUnit.SECONDS)
               .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -1243,8 +1266,69 @@ public final class IpcBroker implements AutoCloseable {
     private Duration rpcTimeout = Duration.ofSeconds(30);
     private Duration waitGrace = Duration.ofSeconds(5);
     private ManagedChannel channel;
+    private String token = System.getenv().getOrDefault(TOKEN_VARIABLE, "");
+    private Path tlsCa = pathOrNull(System.getenv(TLS_CA_VARIABLE));
+    private Path clientCert;
+    private Path clientKey;
+    private boolean explicitSecurity;
 
     private Builder() {}
+
+    private static Path pathOrNull(String p) {
+      return p == null || p.isEmpty() ? null : Path.of(p);
+    }
+
+    /**
+     * The broker's token (its {@code --auth-token-file}); by default {@code IPCBROKER_TOKEN} from
+     * the environment, and none without it. Each call is signed with it; the token itself is never
+     * sent.
+     */
+    public Builder authToken(String token) {
+      this.token = Objects.requireNonNull(token, "token");
+      this.explicitSecurity = true;
+      return this;
+    }
+
+    /**
+     * Connects with TLS, trusting the CA certificates in {@code caPem} (by default {@code
+     * IPCBROKER_TLS_CA} from the environment, and plaintext without it).
+     */
+    public Builder tls(Path caPem) {
+      this.tlsCa = Objects.requireNonNull(caPem, "caPem");
+      this.explicitSecurity = true;
+      return this;
+    }
+
+    /**
+     * Presents this certificate chain and PKCS#8 key, in PEM, to a broker that requires client
+     * certificates (mutual TLS); needs {@link #tls}.
+     */
+    public Builder clientCertificate(Path certChainPem, Path privateKeyPem) {
+      this.clientCert = Objects.requireNonNull(certChainPem, "certChainPem");
+      this.clientKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      this.explicitSecurity = true;
+      return this;
+    }
+
+    /** Plaintext, or TLS with the configured CA and client certificate. */
+    private ChannelCredentials credentials() {
+      if (tlsCa == null) {
+        if (clientCert != null) {
+          throw new IllegalStateException("a client certificate needs tls(caPem)");
+        }
+        return InsecureChannelCredentials.create();
+      }
+      try {
+        TlsChannelCredentials.Builder b =
+            TlsChannelCredentials.newBuilder().trustManager(tlsCa.toFile());
+        if (clientCert != null) {
+          b.keyManager(clientCert.toFile(), clientKey.toFile());
+        }
+        return b.build();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the TLS files: " + e.getMessage(), e);
+      }
+    }
 
     /** Where the broker is: {@code host:port} (default {@code localhost:50051}). */
     public Builder target(String target) {
@@ -1287,6 +1371,8 @@ public final class IpcBroker implements AutoCloseable {
       }
       this.target = envTarget;
       this.processId = env.getOrDefault(PROCESS_ID_VARIABLE, "");
+      this.token = env.getOrDefault(TOKEN_VARIABLE, token);
+      this.tlsCa = env.containsKey(TLS_CA_VARIABLE) ? pathOrNull(env.get(TLS_CA_VARIABLE)) : tlsCa;
       return this;
     }
 

@@ -1,6 +1,9 @@
 package io.ipcbroker.server;
 
 import io.ipcbroker.server.process.ProcessConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -18,6 +21,12 @@ import java.time.Duration;
  * @param permitKeepAliveTime the shortest client ping interval the broker tolerates
  * @param shutdownGrace how long shutdown waits for calls to finish before cutting them off
  * @param processes how processes are spawned and supervised
+ * @param authToken the shared secret every call but health checks must prove it knows; empty for
+ *     none
+ * @param tls the certificate and key to serve TLS with, and the CA that client certificates must
+ *     chain to for mutual TLS; null for plaintext
+ * @param insecure whether a non-loopback address may be served to callers it cannot identify (no
+ *     token, no client certificates)
  */
 public record BrokerConfig(
     String host,
@@ -28,7 +37,19 @@ public record BrokerConfig(
     Duration keepAliveTimeout,
     Duration permitKeepAliveTime,
     Duration shutdownGrace,
-    ProcessConfig processes) {
+    ProcessConfig processes,
+    String authToken,
+    Tls tls,
+    boolean insecure) {
+
+  /**
+   * TLS files, in PEM.
+   *
+   * @param certChain the broker's certificate chain
+   * @param privateKey its private key (PKCS#8)
+   * @param clientCa the CA that client certificates must chain to; null when clients need none
+   */
+  public record Tls(Path certChain, Path privateKey, Path clientCa) {}
 
   /** The default port, as in the README. */
   public static final int DEFAULT_PORT = 50051;
@@ -51,6 +72,42 @@ public record BrokerConfig(
       throw new IllegalArgumentException(
           "the message limit must exceed the item limit by at least 64 KiB of framing");
     }
+    if (!authToken.isEmpty() && authToken.length() < 16) {
+      throw new IllegalArgumentException("the auth token must be at least 16 characters");
+    }
+    boolean callersProven = !authToken.isEmpty() || (tls != null && tls.clientCa() != null);
+    if (!insecure && !callersProven && !isLoopback(host)) {
+      // Anyone who reaches the port could read and write every queue and spawn programs; TLS
+      // without client certificates hides the traffic but still lets anyone in.
+      throw new IllegalArgumentException(
+          "refusing to serve "
+              + host
+              + " (not loopback) without --auth-token-file or --tls-client-ca; pass --insecure"
+              + " to serve it anyway");
+    }
+  }
+
+  /** Whether {@code host} names this machine's loopback interface only. */
+  public static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Leaves the token out, so that logging a configuration never leaks it. */
+  @Override
+  public String toString() {
+    return "BrokerConfig[host="
+        + host
+        + ", port="
+        + port
+        + ", auth="
+        + (authToken.isEmpty() ? "none" : "token")
+        + ", tls="
+        + (tls == null ? "off" : tls.clientCa() == null ? "on" : "mutual")
+        + "]";
   }
 
   /** A builder with the defaults. */
@@ -69,8 +126,32 @@ public record BrokerConfig(
     private Duration permitKeepAliveTime = Duration.ofSeconds(5);
     private Duration shutdownGrace = Duration.ofSeconds(5);
     private ProcessConfig processes = ProcessConfig.DEFAULT;
+    private String authToken = "";
+    private Tls tls;
+    private boolean insecure;
 
     private Builder() {}
+
+    /**
+     * Requires every call but health checks to prove it knows {@code token} (at least 16
+     * characters); empty for none.
+     */
+    public Builder authToken(String token) {
+      this.authToken = token;
+      return this;
+    }
+
+    /** Serves TLS; with a {@code Tls.clientCa}, requires client certificates (mutual TLS). */
+    public Builder tls(Tls tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** Allows a non-loopback address without token or client certificates. */
+    public Builder insecure(boolean insecure) {
+      this.insecure = insecure;
+      return this;
+    }
 
     /** How processes are spawned and supervised. */
     public Builder processes(ProcessConfig processes) {
@@ -130,7 +211,10 @@ public record BrokerConfig(
           keepAliveTimeout,
           permitKeepAliveTime,
           shutdownGrace,
-          processes);
+          processes,
+          authToken,
+          tls,
+          insecure);
     }
   }
 }

@@ -1,18 +1,19 @@
 package io.ipcbroker.server;
 
+import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.process.ProcessConfig;
 import io.ipcbroker.server.process.SpawnPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
@@ -44,6 +45,15 @@ public final class BrokerMain {
           "  --children-on-shutdown POLICY",
           "                         terminate (SIGTERM, then SIGKILL after the kill grace),",
           "                         kill, or keep (default terminate)",
+          "  --auth-token-file PATH require every call (health checks aside) to prove it knows",
+          "                         the token in PATH (at least 16 characters); the token is",
+          "                         never sent: clients sign each call with it",
+          "  --tls-cert PATH        serve TLS with this PEM certificate chain (needs --tls-key)",
+          "  --tls-key PATH         the PEM (PKCS#8) private key of --tls-cert",
+          "  --tls-client-ca PATH   require client certificates that chain to this PEM CA",
+          "                         (mutual TLS)",
+          "  --insecure             allow a non-loopback --host without a token or client",
+          "                         certificates (anyone who reaches it gets in)",
           "  --help                 print this and exit");
 
   private BrokerMain() {}
@@ -55,6 +65,9 @@ public final class BrokerMain {
     String spawnMode = null;
     List<String> spawnAllow = List.of();
     ProcessConfig processes = ProcessConfig.DEFAULT;
+    Path tlsCert = null;
+    Path tlsKey = null;
+    Path tlsClientCa = null;
     try {
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
@@ -82,6 +95,11 @@ public final class BrokerMain {
                   processes.withOnShutdown(
                       ProcessConfig.ShutdownPolicy.valueOf(
                           value(args, ++i, arg).toUpperCase(Locale.ROOT)));
+          case "--auth-token-file" -> config.authToken(readToken(Path.of(value(args, ++i, arg))));
+          case "--tls-cert" -> tlsCert = Path.of(value(args, ++i, arg));
+          case "--tls-key" -> tlsKey = Path.of(value(args, ++i, arg));
+          case "--tls-client-ca" -> tlsClientCa = Path.of(value(args, ++i, arg));
+          case "--insecure" -> config.insecure(true);
           case "--help", "-h" -> {
             System.out.println(USAGE);
             return;
@@ -89,8 +107,17 @@ public final class BrokerMain {
           default -> throw new IllegalArgumentException("unknown option " + arg);
         }
       }
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+      }
+      if (tlsClientCa != null && tlsCert == null) {
+        throw new IllegalArgumentException("--tls-client-ca needs --tls-cert and --tls-key");
+      }
+      if (tlsCert != null) {
+        config.tls(new BrokerConfig.Tls(tlsCert, tlsKey, tlsClientCa));
+      }
       BrokerConfig probe = config.build();
-      if (spawnMode == null && spawnAllow.isEmpty() && !isLoopback(probe.host())) {
+      if (spawnMode == null && spawnAllow.isEmpty() && !BrokerConfig.isLoopback(probe.host())) {
         // Anyone who reaches a non-loopback broker could run programs as its user: spawning is
         // opt-in there.
         spawnMode = "off";
@@ -157,12 +184,37 @@ public final class BrokerMain {
     System.exit(0);
   }
 
-  private static boolean isLoopback(String host) {
+  /**
+   * The token in {@code file}, without surrounding whitespace (a trailing newline is common).
+   *
+   * @throws IllegalArgumentException if it cannot be read or is too short
+   */
+  private static String readToken(Path file) {
+    String token;
     try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
+      token = Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read --auth-token-file: " + e.getMessage());
     }
+    if (token.length() < TokenAuth.MIN_TOKEN_LENGTH) {
+      throw new IllegalArgumentException(
+          "the token in "
+              + file
+              + " must be at least "
+              + TokenAuth.MIN_TOKEN_LENGTH
+              + " characters");
+    }
+    try {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+      if (perms.contains(PosixFilePermission.GROUP_READ)
+          || perms.contains(PosixFilePermission.OTHERS_READ)) {
+        System.err.println(
+            "ipcbroker: warning: " + file + " is readable by other users; chmod 600 it");
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // Not a POSIX file system: nothing to warn about.
+    }
+    return token;
   }
 
   private static SpawnPolicy spawnPolicy(String mode, List<String> allow) {

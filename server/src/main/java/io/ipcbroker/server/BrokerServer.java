@@ -1,14 +1,18 @@
 package io.ipcbroker.server;
 
 import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.barrier.BarrierRegistry;
 import io.ipcbroker.server.barrier.BarrierServiceImpl;
 import io.ipcbroker.server.core.ExecutorTimer;
@@ -51,7 +55,9 @@ import io.ipcbroker.v1.SessionServiceGrpc;
 import io.ipcbroker.v1.ValueServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,12 +97,32 @@ public final class BrokerServer implements AutoCloseable {
   public BrokerServer(BrokerConfig config) {
     this(
         config,
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.host(), config.port()), credentials(config))
             .keepAliveTime(config.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .keepAliveTimeout(config.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
             .permitKeepAliveTime(config.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .permitKeepAliveWithoutCalls(true)
             .maxInboundMetadataSize(64 << 10));
+  }
+
+  /** Plaintext, TLS, or TLS that requires client certificates. */
+  private static ServerCredentials credentials(BrokerConfig config) {
+    BrokerConfig.Tls tls = config.tls();
+    if (tls == null) {
+      return InsecureServerCredentials.create();
+    }
+    try {
+      TlsServerCredentials.Builder b =
+          TlsServerCredentials.newBuilder()
+              .keyManager(tls.certChain().toFile(), tls.privateKey().toFile());
+      if (tls.clientCa() != null) {
+        b.trustManager(tls.clientCa().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      }
+      return b.build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the TLS files: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -107,7 +133,7 @@ public final class BrokerServer implements AutoCloseable {
     this.config = config;
     this.queues =
         new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT, Payload::getSerializedSize);
-    this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childTarget);
+    this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childEnv);
     this.values = new ValueRegistry(timer, sessions);
     this.locks = new LockRegistry(timer, sessions);
     this.semaphores = new SemaphoreRegistry(timer, sessions);
@@ -134,6 +160,10 @@ public final class BrokerServer implements AutoCloseable {
             new PoolServiceImpl(pools, sessions, config.maxItemBytes()));
 
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
+    if (!config.authToken().isEmpty()) {
+      // Server-wide, so that it runs before any service's own interceptors (and on reflection).
+      builder.intercept(new AuthGate(new TokenAuth(config.authToken())));
+    }
     for (BindableService s : services) {
       builder.addService(
           ServerInterceptors.intercept(MalformedRequests.guard(s.bindService()), gate));
@@ -195,6 +225,19 @@ public final class BrokerServer implements AutoCloseable {
       host = "[" + host + "]";
     }
     return host + ":" + port();
+  }
+
+  /** What the broker's children need to connect back: where it is, and its token. */
+  private Map<String, String> childEnv() {
+    Map<String, String> env = new HashMap<>();
+    String target = childTarget();
+    if (!target.isEmpty()) {
+      env.put(ProcessRegistry.ENV_TARGET, target);
+    }
+    if (!config.authToken().isEmpty()) {
+      env.put(ProcessRegistry.ENV_TOKEN, config.authToken());
+    }
+    return env;
   }
 
   /**

@@ -14,4 +14,5 @@ public enum ErrorCode {
   OUT_OF_RANGE,
   DEADLINE_EXCEEDED,
   UNAVAILABLE,
+  UNAUTHENTICATED,
 }

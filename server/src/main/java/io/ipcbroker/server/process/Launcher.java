@@ -93,7 +93,13 @@ final class Launcher {
       Map<String, String> env,
       ProcessSpec.Input stdin,
       ProcessSpec.Output stdout,
-      ProcessSpec.Output stderr) {}
+      ProcessSpec.Output stderr) {
+    /** Names the environment's variables without their values: one is the broker's token. */
+    @Override
+    public String toString() {
+      return "Plan[" + executable + " " + args + ", cwd=" + cwd + ", env=" + env.keySet() + "]";
+    }
+  }
 
   /**
    * The working directory the child will have, or null for the broker's.

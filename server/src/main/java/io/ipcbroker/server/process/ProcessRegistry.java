@@ -63,6 +63,12 @@ public final class ProcessRegistry {
   /** The variable that tells a child its Python name. */
   public static final String ENV_PROCESS_NAME = "IPCBROKER_PROCESS_NAME";
 
+  /**
+   * The variable that gives a child the broker's token, when it requires one, so that it can
+   * connect back.
+   */
+  public static final String ENV_TOKEN = "IPCBROKER_TOKEN";
+
   /** The variable that tells a child which session created it. */
   public static final String ENV_PARENT_SESSION = "IPCBROKER_PARENT_SESSION";
 
@@ -77,7 +83,7 @@ public final class ProcessRegistry {
   private final Timer timer;
   private final SessionRegistry sessions;
   private final ProcessConfig config;
-  private final Supplier<String> target;
+  private final Supplier<Map<String, String>> connectEnv;
   private final Clock clock;
   private final Launcher launcher;
   private final Signaller signaller;
@@ -92,24 +98,28 @@ public final class ProcessRegistry {
   /**
    * Creates a registry.
    *
-   * @param target where children reach the broker ({@code host:port}), read at each spawn
+   * @param connectEnv what children need to connect back ({@link #ENV_TARGET}, {@link #ENV_TOKEN}),
+   *     read at each spawn and added to their environment
    */
   public ProcessRegistry(
-      Timer timer, SessionRegistry sessions, ProcessConfig config, Supplier<String> target) {
-    this(timer, sessions, config, target, Launcher.system(), Signaller.system());
+      Timer timer,
+      SessionRegistry sessions,
+      ProcessConfig config,
+      Supplier<Map<String, String>> connectEnv) {
+    this(timer, sessions, config, connectEnv, Launcher.system(), Signaller.system());
   }
 
   ProcessRegistry(
       Timer timer,
       SessionRegistry sessions,
       ProcessConfig config,
-      Supplier<String> target,
+      Supplier<Map<String, String>> connectEnv,
       Launcher launcher,
       Signaller signaller) {
     this.timer = timer;
     this.sessions = sessions;
     this.config = config;
-    this.target = target;
+    this.connectEnv = connectEnv;
     this.clock = Clock.systemUTC();
     this.launcher = launcher;
     this.signaller = signaller;
@@ -186,10 +196,7 @@ public final class ProcessRegistry {
     String name = spec.name().isEmpty() ? "Process-" + identity : spec.name();
     long seq = sequence.incrementAndGet();
     String id = ID_PREFIX + seq;
-    String where = target.get();
-    if (!where.isEmpty()) {
-      env.put(ENV_TARGET, where);
-    }
+    env.putAll(connectEnv.get());
     env.put(ENV_PROCESS_ID, id);
     env.put(ENV_PROCESS_NAME, name);
     env.put(ENV_PARENT_SESSION, sessionId);

@@ -65,6 +65,7 @@ public final class StatusMapping {
       case OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
       case DEADLINE_EXCEEDED -> Status.Code.DEADLINE_EXCEEDED;
       case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+      case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
     };
   }
 }

@@ -49,7 +49,8 @@ class ProcessRegistryTest {
   }
 
   private ProcessRegistry registry(ProcessConfig config) {
-    return new ProcessRegistry(timer, sessions, config, () -> "127.0.0.1:1");
+    return new ProcessRegistry(
+        timer, sessions, config, () -> Map.of(ProcessRegistry.ENV_TARGET, "127.0.0.1:1"));
   }
 
   @AfterEach

@@ -1,0 +1,86 @@
+# Copyright 2026 The ipcbroker Authors. Licensed under the Apache License, Version 2.0.
+"""The broker's token from Python: the signature as the README specifies it, and a broker started
+with --auth-token-file that lets signed calls in and refuses the others with their reasons."""
+import base64
+import hashlib
+import hmac
+import os
+import tempfile
+import time
+import unittest
+
+import grpc
+
+import support
+from ipcbroker import BrokerError, Manager, _auth
+from ipcbroker._broker import Broker
+
+TOKEN = "python-token-0123456789"
+
+
+def _unb64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class SignatureTest(unittest.TestCase):
+    def test_the_value_follows_the_scheme(self):
+        before = int(time.time() * 1000)
+        value = _auth.authorization(TOKEN, "/ipcbroker.v1.QueueService/PutItem")
+        scheme, rest = value.split(" ")
+        self.assertEqual(scheme, "IPCB1-HMAC-SHA256")
+        ts, nonce, sig = rest.split(".")
+        self.assertGreaterEqual(int(ts), before)
+        self.assertLessEqual(int(ts), int(time.time() * 1000))
+        self.assertEqual(len(_unb64(nonce)), 16)
+        signed = "IPCB1\n%s\n%s\nipcbroker.v1.QueueService/PutItem" % (ts, nonce)
+        expected = hmac.new(TOKEN.encode(), signed.encode(), hashlib.sha256).digest()
+        self.assertEqual(_unb64(sig), expected)
+        self.assertNotIn(TOKEN, value)
+
+    def test_each_call_gets_a_new_nonce(self):
+        a = _auth.authorization(TOKEN, "/m")
+        b = _auth.authorization(TOKEN, "/m")
+        self.assertNotEqual(a.split(".")[1], b.split(".")[1])
+
+
+@unittest.skipUnless(os.path.exists(support.BROKER_JAR), "the broker jar is not built")
+class TokenBrokerTest(support.BrokerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        directory = tempfile.mkdtemp(prefix="ipcbroker-auth-")
+        token_file = os.path.join(directory, "token")
+        with open(os.open(token_file, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(TOKEN + "\n")
+        cls.token_target = support.start_broker("--auth-token-file", token_file)
+
+    def test_signed_calls_get_in(self):
+        broker = Broker(self.token_target, token=TOKEN)
+        self.addCleanup(broker.close)
+        had = os.environ.get("IPCBROKER_TOKEN")
+        self.addCleanup(
+            lambda: os.environ.pop("IPCBROKER_TOKEN", None)
+            if had is None
+            else os.environ.__setitem__("IPCBROKER_TOKEN", had)
+        )
+        manager = Manager(address=self.token_target, authkey=TOKEN.encode())
+        manager.start()
+        # Starting it published the token for the processes this program starts next.
+        self.assertEqual(os.environ.get("IPCBROKER_TOKEN"), had or TOKEN)
+        self.addCleanup(manager.shutdown)
+        q = manager.Queue()
+        q.put("signed")
+        self.assertEqual(q.get(timeout=10), "signed")
+
+    def test_no_token_is_missing_and_a_wrong_one_invalid(self):
+        with self.assertRaises(BrokerError) as missing:
+            Broker(self.token_target, token="", connect_timeout=10)
+        self.assertEqual(missing.exception.code, grpc.StatusCode.UNAUTHENTICATED)
+        self.assertEqual(missing.exception.reason, "TOKEN_MISSING")
+        with self.assertRaises(BrokerError) as wrong:
+            Broker(self.token_target, token="another-token-0123456789", connect_timeout=10)
+        self.assertEqual(wrong.exception.code, grpc.StatusCode.UNAUTHENTICATED)
+        self.assertEqual(wrong.exception.reason, "TOKEN_INVALID")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,70 @@
+package io.ipcbroker.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The exposure rule: a broker reachable from other hosts must have a token or TLS, or be told
+ * {@code --insecure}. Nothing here listens; the rule is checked when the configuration is built.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BrokerConfigTest {
+  // A documentation address (RFC 5737): never this machine's loopback, and never looked up.
+  private static final String EXPOSED = "192.0.2.10";
+  private static final String TOKEN = "0123456789abcdef";
+
+  @Test
+  void anExposedAddressNeedsATokenOrTlsOrInsecure() {
+    assertThatThrownBy(() -> BrokerConfig.builder().host(EXPOSED).build())
+        .isInstanceOf(IllegalArgumentException.class);
+    for (String wildcard : new String[] {"0.0.0.0", "::", "[::]"}) {
+      assertThatThrownBy(() -> BrokerConfig.builder().host(wildcard).build())
+          .as(wildcard)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    assertThat(BrokerConfig.builder().host(EXPOSED).authToken(TOKEN).build().host())
+        .isEqualTo(EXPOSED);
+    // TLS alone hides the traffic but lets anyone in; client certificates identify callers.
+    assertThatThrownBy(
+            () ->
+                BrokerConfig.builder()
+                    .host(EXPOSED)
+                    .tls(new BrokerConfig.Tls(Path.of("cert.pem"), Path.of("key.pem"), null))
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(
+            BrokerConfig.builder()
+                .host(EXPOSED)
+                .tls(
+                    new BrokerConfig.Tls(
+                        Path.of("cert.pem"), Path.of("key.pem"), Path.of("client-ca.pem")))
+                .build()
+                .tls())
+        .isNotNull();
+    assertThat(BrokerConfig.builder().host(EXPOSED).insecure(true).build().insecure()).isTrue();
+  }
+
+  @Test
+  void loopbackNeedsNothing() {
+    for (String host : new String[] {"127.0.0.1", "::1", "localhost", "127.1.2.3"}) {
+      assertThat(BrokerConfig.builder().host(host).build().authToken()).isEmpty();
+    }
+  }
+
+  @Test
+  void aShortTokenIsRefused() {
+    assertThatThrownBy(() -> BrokerConfig.builder().authToken("short").build())
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theTokenNeverShowsInTheConfigurationsText() {
+    assertThat(BrokerConfig.builder().authToken(TOKEN).build().toString()).doesNotContain(TOKEN);
+  }
+}
