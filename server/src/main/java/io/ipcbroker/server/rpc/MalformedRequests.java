@@ -1,5 +1,6 @@
 package io.ipcbroker.server.rpc;
 
+import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -8,12 +9,14 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Reason;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Answers requests whose bytes do not parse as the method's request type with {@code
@@ -74,16 +77,45 @@ public final class MalformedRequests {
     ServerCallHandler<Q, R> handler = method.getServerCallHandler();
     return ServerMethodDefinition.create(
         descriptor.toBuilder().setRequestMarshaller(tolerant).build(),
-        (call, headers) -> new Guard<>(call, handler.startCall(call, headers)));
+        (call, headers) -> {
+          OnceClosed<Q, R> once = new OnceClosed<>(call);
+          return new Guard<>(once, handler.startCall(once, headers));
+        });
+  }
+
+  /**
+   * A call that closes at most once. A stream's service may end the call (a bad frame, its session
+   * ended) while a malformed message is already on its way, or on another thread while the guard
+   * rejects one; the second close is then dropped instead of throwing {@code IllegalStateException}
+   * into the transport.
+   */
+  private static final class OnceClosed<Q, R>
+      extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    OnceClosed(ServerCall<Q, R> call) {
+      super(call);
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      if (closed.compareAndSet(false, true)) {
+        super.close(status, trailers);
+      }
+    }
+
+    boolean isClosed() {
+      return closed.get();
+    }
   }
 
   /** Stops a malformed request before the service sees it, and ends the call. */
   private static final class Guard<Q, R>
       extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
-    private final ServerCall<Q, R> call;
+    private final OnceClosed<Q, R> call;
     private boolean rejected;
 
-    Guard(ServerCall<Q, R> call, ServerCall.Listener<Q> service) {
+    Guard(OnceClosed<Q, R> call, ServerCall.Listener<Q> service) {
       super(service);
       this.call = call;
     }
@@ -98,6 +130,9 @@ public final class MalformedRequests {
         return;
       }
       rejected = true;
+      if (call.isClosed()) {
+        return; // the service ended the call already; this message arrived after its end
+      }
       StatusRuntimeException e =
           StatusMapping.toStatusException(
               BrokerException.of(
