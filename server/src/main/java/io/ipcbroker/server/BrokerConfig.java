@@ -25,6 +25,10 @@ import java.time.Duration;
  *     none
  * @param tls the certificate and key to serve TLS with, and the CA that client certificates must
  *     chain to for mutual TLS; null for plaintext
+ * @param maxQueueBytes the most bytes one queue holds (queued and unacknowledged items, each with a
+ *     small overhead); past it the queue counts as full. 0 for no cap
+ * @param maxTotalQueueBytes the most bytes all queues hold together; past it every queue counts as
+ *     full. 0 for no cap
  * @param insecure whether a non-loopback address may be served to callers it cannot identify (no
  *     token, no client certificates)
  */
@@ -40,6 +44,8 @@ public record BrokerConfig(
     ProcessConfig processes,
     String authToken,
     Tls tls,
+    long maxQueueBytes,
+    long maxTotalQueueBytes,
     boolean insecure) {
 
   /**
@@ -71,6 +77,9 @@ public record BrokerConfig(
     if ((long) maxInboundMessageBytes < (long) maxItemBytes + (64 << 10)) {
       throw new IllegalArgumentException(
           "the message limit must exceed the item limit by at least 64 KiB of framing");
+    }
+    if (maxQueueBytes < 0 || maxTotalQueueBytes < 0) {
+      throw new IllegalArgumentException("byte caps must not be negative");
     }
     if (!authToken.isEmpty() && authToken.length() < 16) {
       throw new IllegalArgumentException("the auth token must be at least 16 characters");
@@ -129,8 +138,25 @@ public record BrokerConfig(
     private String authToken = "";
     private Tls tls;
     private boolean insecure;
+    private long maxQueueBytes;
+    private long maxTotalQueueBytes = -1;
 
     private Builder() {}
+
+    /** The most bytes one queue holds; 0 (the default) for no cap but the broker's. */
+    public Builder maxQueueBytes(long bytes) {
+      this.maxQueueBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The most bytes all queues hold together; by default half of the JVM's maximum heap, so that
+     * items can never exhaust it. 0 for no cap.
+     */
+    public Builder maxTotalQueueBytes(long bytes) {
+      this.maxTotalQueueBytes = bytes;
+      return this;
+    }
 
     /**
      * Requires every call but health checks to prove it knows {@code token} (at least 16
@@ -214,6 +240,8 @@ public record BrokerConfig(
           processes,
           authToken,
           tls,
+          maxQueueBytes,
+          maxTotalQueueBytes >= 0 ? maxTotalQueueBytes : Runtime.getRuntime().maxMemory() / 2,
           insecure);
     }
   }

@@ -33,6 +33,11 @@ public final class BrokerMain {
           "  --port PORT            port to listen on; 0 picks a free one (default 50051)",
           "  --address-file PATH    also write HOST:PORT to PATH once listening",
           "  --max-item-bytes N     largest item a queue accepts (default 4128768)",
+          "  --max-queue-bytes N    most bytes one queue holds, queued and unacknowledged; past",
+          "                         it the queue counts as full (default 0: no cap)",
+          "  --max-total-queue-bytes N",
+          "                         most bytes all queues hold together; past it every queue",
+          "                         counts as full (default half the maximum heap; 0: no cap)",
           "  --shutdown-grace-ms N  how long shutdown waits for calls (default 5000)",
           "  --spawn MODE           which processes clients may spawn: any, allowlist or off",
           "                         (default any on loopback, off elsewhere; allowlist when",
@@ -76,6 +81,9 @@ public final class BrokerMain {
           case "--port" -> config.port(Integer.parseInt(value(args, ++i, arg)));
           case "--address-file" -> addressFile = Path.of(value(args, ++i, arg));
           case "--max-item-bytes" -> config.maxItemBytes(Integer.parseInt(value(args, ++i, arg)));
+          case "--max-queue-bytes" -> config.maxQueueBytes(Long.parseLong(value(args, ++i, arg)));
+          case "--max-total-queue-bytes" ->
+              config.maxTotalQueueBytes(Long.parseLong(value(args, ++i, arg)));
           case "--shutdown-grace-ms" ->
               config.shutdownGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
           case "--spawn" -> spawnMode = value(args, ++i, arg);

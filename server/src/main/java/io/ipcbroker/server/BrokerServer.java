@@ -132,7 +132,11 @@ public final class BrokerServer implements AutoCloseable {
   public BrokerServer(BrokerConfig config, ServerBuilder<?> builder) {
     this.config = config;
     this.queues =
-        new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT, Payload::getSerializedSize);
+        new QueueRegistry<>(
+            timer,
+            sessions,
+            QueueLimits.DEFAULT.withByteCaps(config.maxQueueBytes(), config.maxTotalQueueBytes()),
+            Payload::getSerializedSize);
     this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childEnv);
     this.values = new ValueRegistry(timer, sessions);
     this.locks = new LockRegistry(timer, sessions);

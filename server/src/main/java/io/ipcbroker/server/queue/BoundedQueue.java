@@ -51,6 +51,8 @@ public final class BoundedQueue<T> {
   final LinkedHashSet<QueueConsumer<T>> consumers = new LinkedHashSet<>();
   final LinkedHashSet<QueueProducer<T>> producers = new LinkedHashSet<>();
   long unacked;
+  // Bytes of the queued and unacknowledged items, as the byte caps count them.
+  long heldBytes;
   private long unfinished;
   private BrokerException closedBy;
 
@@ -347,7 +349,12 @@ public final class BoundedQueue<T> {
       closedBy = cause;
       if (discardItems) {
         discarded = items.size() + unacked;
+        long bytes = 0;
+        for (Entry<T> e : items) {
+          bytes += e.bytes;
+        }
         items.clear();
+        releaseLocked(bytes); // the consumers release their unacknowledged items' bytes
       }
       for (QueueConsumer<T> c : new ArrayList<>(consumers)) {
         c.failLocked(cause, discardItems, done);
@@ -407,15 +414,57 @@ public final class BoundedQueue<T> {
     }
   }
 
+  /**
+   * Whether a put may add an item now: below {@code maxsize}, and below the byte caps of the queue
+   * and of the broker (past which the queue counts as full).
+   */
   boolean hasRoomLocked() {
-    return maxsize == 0 || items.size() < maxsize;
+    if (maxsize != 0 && items.size() >= maxsize) {
+      return false;
+    }
+    long queueCap = context.limits().maxQueueBytes();
+    if (queueCap != 0 && heldBytes >= queueCap) {
+      return false; // its own acks and gets make room, and dispatch again
+    }
+    return context.budget().hasRoomFor(this);
   }
 
   /** Adds an item that a producer put (not one given back). */
   void enqueueLocked(T item) {
-    items.addLast(new Entry<>(item));
+    int bytes = sizer.applyAsInt(item) + QueueLimits.ITEM_OVERHEAD_BYTES;
+    items.addLast(new Entry<>(item, bytes));
+    heldBytes += bytes;
+    context.budget().charge(bytes);
     if (joinable) {
       unfinished++;
+    }
+  }
+
+  /** Items of {@code bytes} left the broker (acknowledged, or discarded). */
+  void releaseLocked(long bytes) {
+    heldBytes -= bytes;
+    context.budget().release(bytes);
+  }
+
+  /** Hands over what became possible: called when the broker's byte budget has room again. */
+  void redispatch() {
+    List<Runnable> done = new ArrayList<>();
+    lock.lock();
+    try {
+      dispatchLocked(done);
+    } finally {
+      lock.unlock();
+    }
+    run(done);
+  }
+
+  /** Bytes held by the queue's queued and unacknowledged items, as the caps count them. */
+  public long heldBytes() {
+    lock.lock();
+    try {
+      return heldBytes;
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -214,17 +214,30 @@ public final class QueueConsumer<T> implements SessionOwned {
     if (deliveryIds.isEmpty()) {
       return;
     }
-    queue.lock.lock();
+    List<Runnable> done = new ArrayList<>();
     try {
-      checkUsableLocked();
-      for (Long id : deliveryIds) {
-        if (unacked.remove(id) == null) {
-          throw deliveryNotFound(id);
+      queue.lock.lock();
+      try {
+        checkUsableLocked();
+        try {
+          for (Long id : deliveryIds) {
+            Entry<T> e = unacked.remove(id);
+            if (e == null) {
+              throw deliveryNotFound(id);
+            }
+            queue.unacked--;
+            queue.releaseLocked(e.bytes);
+          }
+        } finally {
+          // The bytes the acked items held may be what parked puts wait for; the acks before an
+          // unknown id stand, so their room is handed over even then.
+          queue.dispatchLocked(done);
         }
-        queue.unacked--;
+      } finally {
+        queue.lock.unlock();
       }
     } finally {
-      queue.lock.unlock();
+      BoundedQueue.run(done);
     }
   }
 
@@ -273,8 +286,7 @@ public final class QueueConsumer<T> implements SessionOwned {
       if (closed) {
         return;
       }
-      queue.unacked -= unacked.size();
-      unacked.clear();
+      discardUnackedLocked();
       closeLocked(false, done);
     } finally {
       queue.lock.unlock();
@@ -351,13 +363,23 @@ public final class QueueConsumer<T> implements SessionOwned {
       return;
     }
     if (discardUnacked) {
-      queue.unacked -= unacked.size();
-      unacked.clear();
+      discardUnackedLocked();
     }
     closeLocked(false, done);
     post(() -> sink.failed(e), done);
     // Also when the queue ends it (delete, shutdown): the session must not keep a dead consumer.
     done.add(this::detachSession);
+  }
+
+  /** The unacknowledged items leave the broker (committed, or discarded with their queue). */
+  private void discardUnackedLocked() {
+    long bytes = 0;
+    for (Entry<T> e : unacked.values()) {
+      bytes += e.bytes;
+    }
+    queue.unacked -= unacked.size();
+    unacked.clear();
+    queue.releaseLocked(bytes);
   }
 
   private void closeLocked(boolean answerPending, List<Runnable> done) {

@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Races the queue core's hand-over machinery on a real {@link ExecutorTimer} with tiny timeouts:
@@ -45,8 +46,7 @@ class QueueStressTest {
 
   private final ExecutorTimer timer = new ExecutorTimer();
   private final SessionRegistry sessions = new SessionRegistry(timer);
-  private final QueueRegistry<String> registry =
-      new QueueRegistry<>(timer, sessions, QueueLimits.DEFAULT);
+  private QueueRegistry<String> registry;
   private final ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS + CONSUMERS);
 
   // What the run observed, for the accounting at the end.
@@ -271,8 +271,18 @@ class QueueStressTest {
     }
   }
 
-  @Test
-  void noItemIsLostOrAckedTwiceUnderRacingTimeoutsRevokesNacksAndCrashes() throws Exception {
+  /**
+   * The queue's room comes from its maxsize of 64, or from a broker byte budget of about 20 items
+   * that binds first: then room opens only when acks give bytes back, through the budget's wake-up
+   * on the timer thread as well as the ack's own dispatch.
+   */
+  @ParameterizedTest(name = "byte budget {0}")
+  @ValueSource(longs = {0, 20L * (8 + QueueLimits.ITEM_OVERHEAD_BYTES)})
+  void noItemIsLostOrAckedTwiceUnderRacingTimeoutsRevokesNacksAndCrashes(long budget)
+      throws Exception {
+    registry =
+        new QueueRegistry<>(
+            timer, sessions, QueueLimits.DEFAULT.withByteCaps(0, budget), String::length);
     BoundedQueue<String> q = registry.create("stress", 64, false, false, null).queue();
     AtomicBoolean stopConsumers = new AtomicBoolean();
     long end = System.nanoTime() + RUN_NANOS;
@@ -333,6 +343,7 @@ class QueueStressTest {
       drainer.ack(r.ids());
     }
 
+    assertThat(q.heldBytes()).as("bytes held once everything was acked").isZero();
     long totalPut = producers.stream().mapToLong(p -> p.nextSeq).sum();
     System.out.printf(
         "STRESS items=%d accepted=%d acked=%d left=%d crashes=%d revokes=%d"
