@@ -2,20 +2,25 @@ package io.ipcbroker.conformance;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.ipcbroker.v1.AcquireLockRequest;
 import io.ipcbroker.v1.AcquireSemaphoreRequest;
+import io.ipcbroker.v1.BarrierServiceGrpc;
 import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import io.ipcbroker.v1.WaitBarrierRequest;
+import io.ipcbroker.v1.WaitBarrierResponse;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A client that the test kills with SIGKILL while it holds a lock and a semaphore permit: it opens
- * a session with a 2 s TTL kept alive over a KeepAlive stream at the broker {@code args[0]},
- * acquires the lock {@code args[1]} and a permit of the semaphore {@code args[2]}, prints {@code
- * held}, and waits to be killed.
+ * A client that the test kills with SIGKILL while it holds a lock and a semaphore permit and waits
+ * at a barrier: it opens a session with a 2 s TTL kept alive over a KeepAlive stream at the broker
+ * {@code args[0]}, acquires the lock {@code args[1]} and a permit of the semaphore {@code args[2]},
+ * starts waiting at the barrier {@code args[3]} (without a timeout), prints {@code held}, and waits
+ * to be killed.
  */
 public final class SyncCrashHolder {
   private SyncCrashHolder() {}
@@ -53,6 +58,19 @@ public final class SyncCrashHolder {
                           .setTimeoutSeconds(5)
                           .build())
                   .getAcquired();
+          BarrierServiceGrpc.newStub(channel)
+              .waitBarrier(
+                  WaitBarrierRequest.newBuilder().setName(args[3]).setSessionId(session).build(),
+                  new StreamObserver<WaitBarrierResponse>() {
+                    @Override
+                    public void onNext(WaitBarrierResponse r) {}
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                  });
           System.out.println(locked && permit ? "held" : "not held");
           System.out.flush();
           new CountDownLatch(1).await(50, TimeUnit.SECONDS); // until the test kills it
