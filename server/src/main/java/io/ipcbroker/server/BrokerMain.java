@@ -47,6 +47,9 @@ public final class BrokerMain {
           "                         (daemon whose session ended, shutdown; default 3000)",
           "  --output-buffer-bytes N",
           "                         last bytes kept of each captured output (default 1048576)",
+          "  --max-processes-per-session N",
+          "                         processes one session may have created and not yet seen",
+          "                         exit (default 1024; 0: no cap)",
           "  --children-on-shutdown POLICY",
           "                         terminate (SIGTERM, then SIGKILL after the kill grace),",
           "                         kill, or keep (default terminate)",
@@ -98,6 +101,8 @@ public final class BrokerMain {
                   processes.withKillGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
           case "--output-buffer-bytes" ->
               processes = processes.withOutputBufferBytes(Integer.parseInt(value(args, ++i, arg)));
+          case "--max-processes-per-session" ->
+              processes = processes.withMaxLivePerSession(Integer.parseInt(value(args, ++i, arg)));
           case "--children-on-shutdown" ->
               processes =
                   processes.withOnShutdown(

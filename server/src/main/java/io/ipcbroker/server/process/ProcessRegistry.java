@@ -90,6 +90,7 @@ public final class ProcessRegistry {
   private final ConcurrentSkipListMap<Long, ProcessRecord> records = new ConcurrentSkipListMap<>();
   private final Map<ProcessRecord, CompletableFuture<Void>> exits = new ConcurrentHashMap<>();
   private final AtomicLong sequence = new AtomicLong();
+  private final Object quotaLock = new Object();
   private final ThreadPoolExecutor spawner;
   private final ThreadPoolExecutor signals;
   private final ExecutorService pumps;
@@ -149,6 +150,17 @@ public final class ProcessRegistry {
             });
     pool.allowCoreThreadTimeOut(true);
     return pool;
+  }
+
+  /** The records of {@code sessionId} that have not exited. */
+  private int liveOf(String sessionId) {
+    int n = 0;
+    for (ProcessRecord r : records.values()) {
+      if (r.sessionId.equals(sessionId) && r.state() != ProcessState.EXITED) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The configuration. */
@@ -219,7 +231,23 @@ public final class ProcessRegistry {
       record.unbind = () -> sessions.detach(owner, owned);
     }
     // In the map before the spawn, so that a child that connects back at once finds its record.
-    records.put(seq, record);
+    // Counted and added under one lock: the two spawner threads cannot both pass the cap.
+    synchronized (quotaLock) {
+      int max = config.maxLivePerSession();
+      if (max > 0 && liveOf(sessionId) >= max) {
+        if (record.unbind != null) {
+          record.unbind.run();
+        }
+        throw BrokerException.of(
+            Reason.QUOTA_EXCEEDED,
+            "session " + sessionId + " already has " + max + " processes created or running",
+            "quota",
+            "processes_per_session",
+            "limit",
+            max);
+      }
+      records.put(seq, record);
+    }
     if (start) {
       try {
         record.beginStart();

@@ -122,6 +122,7 @@ class ReasonTest {
             Map.entry(Reason.POOL_BROKEN, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.POOL_RUNNING, ErrorCode.FAILED_PRECONDITION),
             Map.entry(Reason.LIMIT_EXCEEDED, ErrorCode.RESOURCE_EXHAUSTED),
+            Map.entry(Reason.QUOTA_EXCEEDED, ErrorCode.RESOURCE_EXHAUSTED),
             Map.entry(Reason.SPAWN_DISABLED, ErrorCode.PERMISSION_DENIED),
             Map.entry(Reason.EXECUTABLE_NOT_ALLOWED, ErrorCode.PERMISSION_DENIED),
             Map.entry(Reason.TOKEN_MISSING, ErrorCode.UNAUTHENTICATED),

@@ -2,6 +2,7 @@ package io.ipcbroker.server.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.ipcbroker.server.core.BrokerException;
@@ -185,6 +186,29 @@ class ProcessRegistryTest {
         done(processes.create(child.id(), spec("true"), false, NOT_ABANDONED));
     assertThat(grandchild.name()).isEqualTo("Process-1:1");
     assertThat(grandchild.parentProcessId()).isEqualTo(first.id());
+  }
+
+  @Test
+  void aSessionsLiveProcessesAreCappedAndAnExitMakesRoom() throws Exception {
+    processes.shutdown();
+    processes =
+        registry(
+            ProcessConfig.DEFAULT.withKillGrace(Duration.ofMillis(500)).withMaxLivePerSession(2));
+    ProcessSnapshot created =
+        done(processes.create(session.id(), spec("true"), false, NOT_ABANDONED));
+    ProcessSnapshot sleeper = start(spec("sleep", "30"));
+    BrokerException e = catchThrowableOfType(() -> start(spec("true")), BrokerException.class);
+    assertThat(e.reason()).isEqualTo(Reason.QUOTA_EXCEEDED);
+    assertThat(e.metadata()).containsEntry("limit", "2");
+    // Another session has its own quota.
+    Session other = sessions.create(0, "other");
+    done(processes.create(other.id(), spec("true"), false, NOT_ABANDONED));
+
+    // Once one exits, there is room again.
+    done(processes.signal(sleeper.id(), ProcessSignal.KILL, false));
+    joinForever(sleeper.id());
+    joinForever(start(spec("true")).id());
+    assertThat(processes.get(created.id()).state()).isEqualTo(ProcessState.CREATED);
   }
 
   @Test
