@@ -171,7 +171,7 @@ class FuzzConformanceTest {
       } finally {
         grpcLog.removeHandler(recorder);
         ConformanceTarget.close(channel);
-        cleanUp(broker);
+        cleanUp(broker); // the session goes when the TestBroker closes
       }
       // Nothing it could not name was touched, and the broker still serves.
       assertThat(broker.take(victim, kept.size())).containsExactlyElementsOf(kept);
@@ -259,7 +259,12 @@ class FuzzConformanceTest {
         },
         new Metadata());
     call.request(1);
-    int n = c.method.getType().clientSendsOneMessage() ? 1 : 1 + r.nextInt(3);
+    // A method that takes one request sometimes gets none or two: a framing mistake the broker
+    // must answer as well as any other.
+    int n =
+        c.method.getType().clientSendsOneMessage()
+            ? (r.nextInt(8) == 0 ? 2 * r.nextInt(2) : 1)
+            : 1 + r.nextInt(3);
     for (int i = 0; i < n; i++) {
       call.sendMessage(requestBytes(type, r, c.mode));
     }
@@ -376,9 +381,9 @@ class FuzzConformanceTest {
         "/");
   }
 
-  /** Deletes what the requests may have created under this run's names. */
+  /** Deletes what the requests may have created under any name of the pool. */
   private void cleanUp(TestBroker broker) {
-    for (String name : List.of(run + "-a", run + "-b", run + "-a.a")) {
+    for (String name : strings) {
       for (ServiceDescriptor s : SERVICES) {
         for (MethodDescriptor<?, ?> m : s.getMethods()) {
           if (m.getBareMethodName() != null && m.getBareMethodName().startsWith("Delete")) {

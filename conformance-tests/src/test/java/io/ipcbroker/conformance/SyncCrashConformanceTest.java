@@ -85,6 +85,8 @@ class SyncCrashConformanceTest {
       AcquireLockResponse gotLock = Unary.await(nextLock);
       AcquireSemaphoreResponse gotPermit = Unary.await(nextPermit);
       Duration released = Timing.since(t0);
+      // The holder's barrier wait ended with it: the barrier is broken by now.
+      assertThat(describeBarrier(barrier).getBroken()).isTrue();
       assertThat(gotLock.getAcquired()).isTrue();
       assertThat(gotLock.getAbandoned()).isTrue();
       assertThat(gotPermit.getAcquired()).isTrue();

@@ -145,6 +145,9 @@ public record BrokerConfig(
 
     /** The most bytes one queue holds; 0 (the default) for no cap but the broker's. */
     public Builder maxQueueBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("--max-queue-bytes must not be negative: " + bytes);
+      }
       this.maxQueueBytes = bytes;
       return this;
     }
@@ -154,6 +157,11 @@ public record BrokerConfig(
      * items can never exhaust it. 0 for no cap.
      */
     public Builder maxTotalQueueBytes(long bytes) {
+      if (bytes < 0) {
+        // -1 stands for the default inside the builder: a negative value must not pass as it.
+        throw new IllegalArgumentException(
+            "--max-total-queue-bytes must not be negative: " + bytes);
+      }
       this.maxTotalQueueBytes = bytes;
       return this;
     }

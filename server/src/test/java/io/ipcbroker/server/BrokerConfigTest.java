@@ -58,6 +58,17 @@ class BrokerConfigTest {
   }
 
   @Test
+  void negativeByteCapsAreRefusedNotTakenForTheDefault() {
+    assertThatThrownBy(() -> BrokerConfig.builder().maxTotalQueueBytes(-5))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BrokerConfig.builder().maxQueueBytes(-1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(BrokerConfig.builder().build().maxTotalQueueBytes())
+        .isEqualTo(Runtime.getRuntime().maxMemory() / 2);
+    assertThat(BrokerConfig.builder().maxTotalQueueBytes(0).build().maxTotalQueueBytes()).isZero();
+  }
+
+  @Test
   void aShortTokenIsRefused() {
     assertThatThrownBy(() -> BrokerConfig.builder().authToken("short").build())
         .isInstanceOf(IllegalArgumentException.class);

@@ -356,6 +356,7 @@ public final class BoundedQueue<T> {
         items.clear();
         releaseLocked(bytes); // the consumers release their unacknowledged items' bytes
       }
+      context.budget().forget(this); // a closed queue waits for no room
       for (QueueConsumer<T> c : new ArrayList<>(consumers)) {
         c.failLocked(cause, discardItems, done);
       }
@@ -424,7 +425,7 @@ public final class BoundedQueue<T> {
     }
     long queueCap = context.limits().maxQueueBytes();
     if (queueCap != 0 && heldBytes >= queueCap) {
-      return false; // its own acks and gets make room, and dispatch again
+      return false; // its own acks and discards make room, and dispatch again
     }
     return context.budget().hasRoomFor(this);
   }

@@ -38,6 +38,11 @@ final class ByteBudget {
     return held.get() < max;
   }
 
+  /** {@code q} ended: it waits for no room any more. */
+  void forget(BoundedQueue<?> q) {
+    starved.remove(q);
+  }
+
   void charge(long bytes) {
     held.addAndGet(bytes);
   }

@@ -16,7 +16,6 @@ import io.ipcbroker.server.core.Reason;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Answers requests whose bytes do not parse as the method's request type with {@code
@@ -84,75 +83,122 @@ public final class MalformedRequests {
   }
 
   /**
-   * A call that closes at most once. A stream's service may end the call (a bad frame, its session
-   * ended) while a malformed message is already on its way, or on another thread while the guard
-   * rejects one; the second close is then dropped instead of throwing {@code IllegalStateException}
-   * into the transport.
+   * A call that closes at most once, and sends nothing after it closed. A stream's service may end
+   * the call (a bad frame, its session ended) while a malformed message is already on its way, or
+   * send an answer from another thread while the guard rejects a message on the transport's; grpc
+   * calls are not safe for concurrent use, so sends and the close take one lock, and whatever comes
+   * after the close is dropped instead of throwing {@code IllegalStateException}.
    */
   private static final class OnceClosed<Q, R>
       extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean closed; // guarded by this
 
     OnceClosed(ServerCall<Q, R> call) {
       super(call);
     }
 
     @Override
-    public void close(Status status, Metadata trailers) {
-      if (closed.compareAndSet(false, true)) {
+    public synchronized void sendHeaders(Metadata headers) {
+      if (!closed) {
+        super.sendHeaders(headers);
+      }
+    }
+
+    @Override
+    public synchronized void sendMessage(R message) {
+      if (!closed) {
+        super.sendMessage(message);
+      }
+    }
+
+    @Override
+    public synchronized void close(Status status, Metadata trailers) {
+      if (!closed) {
+        closed = true;
         super.close(status, trailers);
       }
     }
 
-    boolean isClosed() {
-      return closed.get();
+    /** Closes with {@code e} unless already closed; whether this call closed it. */
+    synchronized boolean closeWith(StatusRuntimeException e) {
+      if (closed) {
+        return false;
+      }
+      close(e.getStatus(), e.getTrailers() == null ? new Metadata() : e.getTrailers());
+      return true;
     }
   }
 
-  /** Stops a malformed request before the service sees it, and ends the call. */
+  /**
+   * Stops a malformed request before the service sees it, and ends the call. For a method that
+   * takes one request, a call that half-closes without one, or sends a second, is malformed too
+   * (left to grpc-java, both end with {@code INTERNAL}). Such a call is answered at its half-close:
+   * closed earlier, while the client's last frames are still on their way, the transport resets the
+   * stream and the client sees {@code CANCELLED} instead of the answer.
+   */
   private static final class Guard<Q, R>
       extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
     private final OnceClosed<Q, R> call;
+    private final boolean oneRequest;
+    private int received;
     private boolean rejected;
+    private String deferred; // why a one-request call is malformed, answered at its half-close
 
     Guard(OnceClosed<Q, R> call, ServerCall.Listener<Q> service) {
       super(service);
       this.call = call;
+      this.oneRequest = call.getMethodDescriptor().getType().clientSendsOneMessage();
     }
 
     @Override
     public void onMessage(Q message) {
-      if (rejected) {
+      if (rejected || deferred != null) {
         return;
       }
-      if (message != MALFORMED) {
+      String why =
+          message == MALFORMED
+              ? "the request is not a valid %s request message"
+              : oneRequest && ++received > 1
+                  ? "%s takes one request message; the call sent more"
+                  : null;
+      if (why == null) {
         super.onMessage(message);
-        return;
+      } else if (oneRequest) {
+        deferred = why;
+      } else {
+        reject(why);
       }
-      rejected = true;
-      if (call.isClosed()) {
-        return; // the service ended the call already; this message arrived after its end
-      }
-      StatusRuntimeException e =
-          StatusMapping.toStatusException(
-              BrokerException.of(
-                  Reason.MALFORMED_REQUEST,
-                  "the request is not a valid "
-                      + call.getMethodDescriptor().getFullMethodName()
-                      + " request message",
-                  "method",
-                  call.getMethodDescriptor().getFullMethodName()));
-      Metadata trailers = e.getTrailers() == null ? new Metadata() : e.getTrailers();
-      call.close(e.getStatus(), trailers);
-      // What the call set up (a stream's consumer, with its deliveries) is released as for a
-      // client that went away.
-      super.onCancel();
     }
 
     @Override
     public void onHalfClose() {
-      if (!rejected) {
-        super.onHalfClose();
+      if (rejected) {
+        return;
+      }
+      if (deferred == null && oneRequest && received == 0) {
+        deferred = "%s takes one request message; the call sent none";
+      }
+      if (deferred != null) {
+        reject(deferred);
+        return;
+      }
+      super.onHalfClose();
+    }
+
+    /**
+     * Ends the call with {@code MALFORMED_REQUEST}, and tells the service it was cancelled so that
+     * what the call set up (a stream's consumer, with its deliveries) is released as for a client
+     * that went away. If the service had ended the call already, the message is just dropped.
+     */
+    private void reject(String why) {
+      String method = call.getMethodDescriptor().getFullMethodName();
+      StatusRuntimeException e =
+          StatusMapping.toStatusException(
+              BrokerException.of(
+                  Reason.MALFORMED_REQUEST, String.format(why, method), "method", method));
+      if (call.closeWith(e)) {
+        rejected = true;
+        super.onCancel();
       }
     }
 

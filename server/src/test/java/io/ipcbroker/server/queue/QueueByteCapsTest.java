@@ -99,6 +99,24 @@ class QueueByteCapsTest {
   }
 
   @Test
+  void aUnaryGetCommitsItsItemAndGivesItsBytesBack() {
+    BoundedQueue<String> q = registry(0, 1L * ITEM).create("q", 0, false, false, null).queue();
+    ProducerProbe probe = new ProducerProbe();
+    QueueProducer<String> p = q.newProducer(probe);
+    p.put(1, List.of("item-00001"), Wait.NO_WAIT);
+    p.put(2, List.of("item-00002"), Wait.ofNanos(10 * SECOND)); // waits for the budget
+    ConsumerProbe got = new ConsumerProbe();
+    QueueConsumer<String> unary = q.newConsumer(got);
+    unary.pull(1, 1, Wait.NO_WAIT);
+    assertThat(got.result(1).outcome()).isEqualTo(PullOutcome.DELIVERED);
+    unary.ackAllAndClose(); // the unary get's response was written
+    timer.advanceNanos(0);
+    assertThat(probe.results()).contains(new ProducerProbe.Result(2, PutOutcome.OK, 1));
+    assertThat(new QueueFixture().drain(q)).containsExactly("item-00002");
+    assertThat(q.heldBytes()).isZero();
+  }
+
+  @Test
   void deletingAQueueGivesItsBytesBack() {
     QueueRegistry<String> r = registry(0, 2L * ITEM);
     BoundedQueue<String> a = r.create("a", 0, false, false, null).queue();
