@@ -5,6 +5,8 @@ import base64
 import hashlib
 import hmac
 import os
+import shutil
+import subprocess
 import tempfile
 import time
 import unittest
@@ -12,7 +14,7 @@ import unittest
 import grpc
 
 import support
-from ipcbroker import BrokerError, Manager, _auth
+from ipcbroker import BrokerError, Manager, Queue, _auth
 from ipcbroker._broker import Broker
 
 TOKEN = "python-token-0123456789"
@@ -80,6 +82,55 @@ class TokenBrokerTest(support.BrokerTestCase):
             Broker(self.token_target, token="another-token-0123456789", connect_timeout=10)
         self.assertEqual(wrong.exception.code, grpc.StatusCode.UNAUTHENTICATED)
         self.assertEqual(wrong.exception.reason, "TOKEN_INVALID")
+
+
+def _openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@unittest.skipUnless(os.path.exists(support.BROKER_JAR), "the broker jar is not built")
+@unittest.skipUnless(shutil.which("openssl"), "openssl makes the test certificates")
+class TlsBrokerTest(support.BrokerTestCase):
+    """A broker serving TLS with a CA and certificates made at run time (no key is committed)."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = tempfile.mkdtemp(prefix="ipcbroker-tls-")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+                 "-subj", "/CN=ipcbroker test CA", cwd=d)
+        _openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr",
+                 "-subj", "/CN=localhost", cwd=d)
+        with open(os.path.join(d, "san.cnf"), "w") as f:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                 "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.cnf",
+                 cwd=d)
+        cls.ca = os.path.join(d, "ca.pem")
+        address = support.start_broker(
+            "--tls-cert", os.path.join(d, "server.pem"), "--tls-key", os.path.join(d, "server.key")
+        )
+        cls.tls_target = "localhost:" + address.rsplit(":", 1)[1]
+
+    def test_a_client_that_trusts_the_ca_gets_in(self):
+        broker = Broker(self.tls_target, tls_ca=self.ca)
+        self.addCleanup(broker.close)
+        q = Queue(support.unique("tls"), broker=broker)
+        self.addCleanup(support.quiet_delete, q)
+        q.put("over tls")
+        self.assertEqual(q.get(timeout=10), "over tls")
+
+    def test_a_plaintext_client_cannot_connect(self):
+        with self.assertRaises(BrokerError) as e:
+            Broker(self.tls_target, tls_ca="", connect_timeout=3)
+        # It waits for a connection that never becomes ready (wait_for_ready) until its timeout.
+        self.assertIn(
+            e.exception.code, (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        )
+
+    def test_half_a_client_key_pair_is_refused(self):
+        with self.assertRaises(ValueError):
+            Broker(self.tls_target, tls_ca=self.ca, client_cert=self.ca)
 
 
 if __name__ == "__main__":
