@@ -100,8 +100,7 @@ class SecurityTest {
     int methods = 0;
     for (ServiceDescriptor service : services) {
       for (MethodDescriptor<?, ?> m : service.getMethods()) {
-        Status status = emptyCall(channel, m.getFullMethodName());
-        IpcBrokerException e = Errors.translate(status.asRuntimeException(lastTrailers));
+        IpcBrokerException e = Errors.translate(emptyCall(channel, m.getFullMethodName()));
         assertThat(e.code())
             .as(m.getFullMethodName())
             .isEqualTo(IpcBrokerException.Code.UNAUTHENTICATED);
@@ -244,26 +243,9 @@ class SecurityTest {
       assertThat(q.get(Duration.ofSeconds(10))).isEqualTo("over tls");
     }
     // A client that trusts another CA cannot complete the handshake.
-    assertThatThrownBy(
-            () ->
-                IpcBroker.builder()
-                    .target(localhost(broker))
-                    .tls(certs.otherCaCert)
-                    .rpcTimeout(Duration.ofSeconds(5))
-                    .build())
-        .isInstanceOfSatisfying(
-            IpcBrokerException.class,
-            e -> assertThat(e.code()).isEqualTo(IpcBrokerException.Code.UNAVAILABLE));
+    assertCannotConnect(IpcBroker.builder().target(localhost(broker)).tls(certs.otherCaCert));
     // Nor can one that speaks plaintext.
-    assertThatThrownBy(
-            () ->
-                IpcBroker.builder()
-                    .target(localhost(broker))
-                    .rpcTimeout(Duration.ofSeconds(5))
-                    .build())
-        .isInstanceOfSatisfying(
-            IpcBrokerException.class,
-            e -> assertThat(e.code()).isEqualTo(IpcBrokerException.Code.UNAVAILABLE));
+    assertCannotConnect(IpcBroker.builder().target(localhost(broker)));
   }
 
   @Test
@@ -280,16 +262,8 @@ class SecurityTest {
             .build()) {
       client.queue(EmbeddedBroker.uniqueName("mtls"), 0).put("with a certificate");
     }
-    assertThatThrownBy(
-            () ->
-                IpcBroker.builder()
-                    .target(localhost(broker))
-                    .tls(certs.caCert)
-                    .rpcTimeout(Duration.ofSeconds(5))
-                    .build())
-        .isInstanceOfSatisfying(
-            IpcBrokerException.class,
-            e -> assertThat(e.code()).isEqualTo(IpcBrokerException.Code.UNAVAILABLE));
+    // Without a client certificate the handshake fails.
+    assertCannotConnect(IpcBroker.builder().target(localhost(broker)).tls(certs.caCert));
   }
 
   @Test
@@ -356,6 +330,14 @@ class SecurityTest {
         .listQueues(ListQueuesRequest.getDefaultInstance());
   }
 
+  /** The builder's client cannot open its session: the connection never becomes usable. */
+  private static void assertCannotConnect(IpcBroker.Builder builder) {
+    assertThatThrownBy(() -> builder.rpcTimeout(Duration.ofSeconds(5)).build())
+        .isInstanceOfSatisfying(
+            IpcBrokerException.class,
+            e -> assertThat(e.code()).isEqualTo(IpcBrokerException.Code.UNAVAILABLE));
+  }
+
   private static void assertRefused(Runnable call, String reason) {
     assertThatThrownBy(call::run)
         .isInstanceOfSatisfying(
@@ -367,13 +349,11 @@ class SecurityTest {
             });
   }
 
-  private volatile Metadata lastTrailers;
-
   /**
    * Calls {@code method} with one empty message (the encoding of any message with every field
-   * unset) and returns how the call ended; its trailers go to {@link #lastTrailers}.
+   * unset) and returns how the call ended, with its trailers.
    */
-  private Status emptyCall(Channel channel, String method) throws Exception {
+  private static StatusRuntimeException emptyCall(Channel channel, String method) throws Exception {
     MethodDescriptor<byte[], byte[]> m =
         MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
@@ -383,13 +363,12 @@ class SecurityTest {
             .build();
     ClientCall<byte[], byte[]> call =
         channel.newCall(m, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
-    CompletableFuture<Status> closed = new CompletableFuture<>();
+    CompletableFuture<StatusRuntimeException> closed = new CompletableFuture<>();
     call.start(
         new ClientCall.Listener<>() {
           @Override
           public void onClose(Status status, Metadata trailers) {
-            lastTrailers = trailers;
-            closed.complete(status);
+            closed.complete(status.asRuntimeException(trailers));
           }
         },
         new Metadata());

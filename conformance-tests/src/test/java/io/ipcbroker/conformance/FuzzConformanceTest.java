@@ -31,9 +31,6 @@ import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import io.ipcbroker.v1.ValueServiceGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -230,20 +227,10 @@ class FuzzConformanceTest {
   /** Sends 1 to 3 requests of {@code c} (one for a unary method), half-closes, reads answers. */
   private CompletableFuture<Ended> call(ManagedChannel channel, Case c) {
     Random r = new Random(c.seed);
-    MethodDescriptor<byte[], byte[]> m =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(c.method.getType())
-            .setFullMethodName(c.method.getFullMethodName())
-            .setRequestMarshaller(BYTES)
-            .setResponseMarshaller(BYTES)
-            .build();
-    Descriptor type =
-        ((Message)
-                ((MethodDescriptor.PrototypeMarshaller<?>) c.method.getRequestMarshaller())
-                    .getMessagePrototype())
-            .getDescriptorForType();
+    Descriptor type = Rpc.requestType(c.method);
     ClientCall<byte[], byte[]> call =
-        channel.newCall(m, CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS));
+        channel.newCall(
+            Rpc.raw(c.method), CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS));
     CompletableFuture<Ended> ended = new CompletableFuture<>();
     call.start(
         new ClientCall.Listener<>() {
@@ -395,11 +382,7 @@ class FuzzConformanceTest {
   }
 
   private static void deleteQuietly(TestBroker broker, MethodDescriptor<?, ?> m, String name) {
-    Descriptor type =
-        ((Message)
-                ((MethodDescriptor.PrototypeMarshaller<?>) m.getRequestMarshaller())
-                    .getMessagePrototype())
-            .getDescriptorForType();
+    Descriptor type = Rpc.requestType(m);
     DynamicMessage.Builder b = DynamicMessage.newBuilder(type);
     FieldDescriptor nameField = type.findFieldByName("name");
     if (nameField == null || m.getType() != MethodDescriptor.MethodType.UNARY) {
@@ -412,38 +395,14 @@ class FuzzConformanceTest {
         b.setField(f, true);
       }
     }
-    MethodDescriptor<byte[], byte[]> raw =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(m.getFullMethodName())
-            .setRequestMarshaller(BYTES)
-            .setResponseMarshaller(BYTES)
-            .build();
     try {
       io.grpc.stub.ClientCalls.blockingUnaryCall(
           broker.channel(),
-          raw,
+          Rpc.raw(m),
           CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
           b.build().toByteArray());
     } catch (RuntimeException e) {
       // Not there, or not deletable that way: nothing to clean.
     }
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      };
 }

@@ -16,10 +16,6 @@ import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.PoolServiceGrpc;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -61,12 +57,7 @@ class ManagerBadInputConformanceTest {
   /** Sends {@code body} as the raw request of {@code method}. */
   private static StatusRuntimeException send(MethodDescriptor<?, ?> method, byte[] body) {
     MethodDescriptor<byte[], byte[]> raw =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(method.getFullMethodName())
-            .setRequestMarshaller(BYTES)
-            .setResponseMarshaller(BYTES)
-            .build();
+        Rpc.raw(method).toBuilder().setType(MethodDescriptor.MethodType.UNARY).build();
     return catchThrowableOfType(
         StatusRuntimeException.class,
         () ->
@@ -102,21 +93,4 @@ class ManagerBadInputConformanceTest {
     // Still serving.
     assertThat(broker.createQueue("after-bad-input", 0)).isNotEmpty();
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 }

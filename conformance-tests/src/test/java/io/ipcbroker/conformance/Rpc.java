@@ -3,11 +3,18 @@ package io.ipcbroker.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.rpc.ErrorInfo;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.UUID;
 
 /** Small helpers shared by the conformance tests. */
@@ -15,7 +22,38 @@ public final class Rpc {
   /** The {@code ErrorInfo.domain} every broker error carries. */
   public static final String DOMAIN = "ipcbroker.dev";
 
+  /** Messages as they are on the wire, for requests a generated stub would not send. */
+  private static final MethodDescriptor.Marshaller<byte[]> RAW_BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
   private Rpc() {}
+
+  /** {@code method} (same name and type) sending and receiving raw bytes. */
+  public static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> method) {
+    return method.toBuilder(RAW_BYTES, RAW_BYTES).build();
+  }
+
+  /** The message type of {@code method}'s requests (a generated method's marshaller knows it). */
+  public static Descriptor requestType(MethodDescriptor<?, ?> method) {
+    return ((Message)
+            ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller())
+                .getMessagePrototype())
+        .getDescriptorForType();
+  }
 
   /** A queue or object name unique to this run, so tests never collide on a shared broker. */
   public static String uniqueName(String prefix) {

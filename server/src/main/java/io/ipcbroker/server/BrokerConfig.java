@@ -1,5 +1,6 @@
 package io.ipcbroker.server;
 
+import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.process.ProcessConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -81,8 +82,9 @@ public record BrokerConfig(
     if (maxQueueBytes < 0 || maxTotalQueueBytes < 0) {
       throw new IllegalArgumentException("byte caps must not be negative");
     }
-    if (!authToken.isEmpty() && authToken.length() < 16) {
-      throw new IllegalArgumentException("the auth token must be at least 16 characters");
+    if (!authToken.isEmpty() && authToken.length() < TokenAuth.MIN_TOKEN_LENGTH) {
+      throw new IllegalArgumentException(
+          "the auth token must be at least " + TokenAuth.MIN_TOKEN_LENGTH + " characters");
     }
     boolean callersProven = !authToken.isEmpty() || (tls != null && tls.clientCa() != null);
     if (!insecure && !callersProven && !isLoopback(host)) {

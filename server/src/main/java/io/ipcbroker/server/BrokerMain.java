@@ -1,6 +1,5 @@
 package io.ipcbroker.server;
 
-import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.process.ProcessConfig;
 import io.ipcbroker.server.process.SpawnPolicy;
 import java.io.IOException;
@@ -200,7 +199,7 @@ public final class BrokerMain {
   /**
    * The token in {@code file}, without surrounding whitespace (a trailing newline is common).
    *
-   * @throws IllegalArgumentException if it cannot be read or is too short
+   * @throws IllegalArgumentException if it cannot be read or is empty
    */
   private static String readToken(Path file) {
     String token;
@@ -209,13 +208,10 @@ public final class BrokerMain {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read --auth-token-file: " + e.getMessage());
     }
-    if (token.length() < TokenAuth.MIN_TOKEN_LENGTH) {
-      throw new IllegalArgumentException(
-          "the token in "
-              + file
-              + " must be at least "
-              + TokenAuth.MIN_TOKEN_LENGTH
-              + " characters");
+    if (token.isEmpty()) {
+      // An empty token means "none" to the configuration: a broker asked for a token must not
+      // start without one. Short tokens are the configuration's to refuse.
+      throw new IllegalArgumentException("the token in " + file + " is empty");
     }
     try {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
