@@ -273,6 +273,11 @@ public final class BrokerServer implements AutoCloseable {
     return host + ":" + port;
   }
 
+  /** The broker's queues (for tests that look at what a shutdown left). */
+  QueueRegistry<Payload> queues() {
+    return queues;
+  }
+
   /** The broker's session registry (for embedding and tests). */
   public SessionRegistry sessions() {
     return sessions;

@@ -459,6 +459,23 @@ public final class BoundedQueue<T> {
     run(done);
   }
 
+  /**
+   * A copy of the queued items, head first; unacknowledged deliveries are not among them. A closed
+   * queue keeps what it held, so this also tells what a shutdown left behind.
+   */
+  public List<T> queuedItems() {
+    lock.lock();
+    try {
+      List<T> copy = new ArrayList<>(items.size());
+      for (Entry<T> e : items) {
+        copy.add(e.item);
+      }
+      return copy;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Bytes held by the queue's queued and unacknowledged items, as the caps count them. */
   public long heldBytes() {
     lock.lock();

@@ -334,6 +334,16 @@ public final class QueueConsumer<T> implements SessionOwned {
     detachSession();
   }
 
+  /**
+   * Runs {@code action} once every answer decided so far has been sent. A stream that ends with an
+   * error of its own must not overtake an answer that another thread decided a moment earlier and
+   * has not sent yet: the client would never see it (a frame that went in, a delivery).
+   */
+  public void afterAnswers(Runnable action) {
+    outbox.add(action);
+    outbox.drain();
+  }
+
   /** Ends the consumer with {@code e} (for example a protocol violation), as {@link #close}. */
   public void fail(BrokerException e) {
     List<Runnable> done = new ArrayList<>();

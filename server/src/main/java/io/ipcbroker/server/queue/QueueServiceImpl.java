@@ -396,14 +396,16 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
 
     private void fail(RuntimeException e) {
       QueueConsumer<Payload> c = consumer;
-      if (c != null) {
-        if (e instanceof BrokerException be) {
-          c.fail(be); // hands back what the stream held, then answers failed()
-        } else {
-          c.close();
-        }
+      if (c == null) {
+        sender.fail(e);
+        return;
       }
-      sender.fail(e);
+      if (e instanceof BrokerException be) {
+        c.fail(be); // hands back what the stream held, then answers failed()
+      } else {
+        c.close();
+      }
+      c.afterAnswers(() -> sender.fail(e));
     }
 
     @Override
@@ -521,14 +523,17 @@ public final class QueueServiceImpl extends QueueServiceGrpc.QueueServiceImplBas
 
     private void fail(RuntimeException e) {
       QueueProducer<Payload> p = producer;
-      if (p != null) {
-        if (e instanceof BrokerException be) {
-          p.fail(be); // answers pending frames ABORTED first
-        } else {
-          p.close();
-        }
+      if (p == null) {
+        sender.fail(e);
+        return;
       }
-      sender.fail(e);
+      if (e instanceof BrokerException be) {
+        p.fail(be); // answers pending frames ABORTED first
+      } else {
+        p.close();
+      }
+      // After any result another thread decided: a frame that went in must be answered.
+      p.afterAnswers(() -> sender.fail(e));
     }
 
     @Override

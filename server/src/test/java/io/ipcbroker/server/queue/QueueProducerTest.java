@@ -9,6 +9,9 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Wait;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -363,5 +366,51 @@ class QueueProducerTest {
     assertThat(window.reason()).isEqualTo(Reason.LIMIT_EXCEEDED);
     assertThat(q.info().waitingPutters()).isEqualTo(limit);
     assertThat(probe.results()).isEmpty();
+  }
+
+  @Test
+  void anErrorOfTheStreamsOwnWaitsForTheAnswerAnotherThreadIsSending() throws Exception {
+    // A frame that went in is answered by the thread that made room. If the stream then ends on
+    // an error of its own (a bad next frame, the broker shutting down), that end must not reach
+    // the client first: the client would never learn that its items were enqueued.
+    BoundedQueue<String> q = f.queue("order", 1);
+    f.put(q, "x");
+    CountDownLatch sending = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> events = new CopyOnWriteArrayList<>();
+    QueueProducer<String> p =
+        q.newProducer(
+            new QueueProducer.Sink() {
+              @Override
+              public void putDone(long putId, PutOutcome outcome, int accepted) {
+                sending.countDown();
+                try {
+                  release.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                events.add(outcome + " " + accepted);
+              }
+
+              @Override
+              public void failed(BrokerException e) {
+                events.add("failed");
+              }
+
+              @Override
+              public void drained() {}
+            });
+    p.put(1, List.of("a"), Wait.FOREVER);
+    Thread taker = new Thread(() -> takeOne(q)); // makes room; answers frame 1 on this thread
+    taker.start();
+    assertThat(sending.await(10, TimeUnit.SECONDS)).isTrue();
+
+    p.fail(BrokerException.shuttingDown());
+    p.afterAnswers(() -> events.add("stream closed"));
+    assertThat(events).as("nothing overtakes the answer being sent").isEmpty();
+    release.countDown();
+    taker.join(10_000);
+    assertThat(events).containsExactly("OK 1", "failed", "stream closed");
+    assertThat(f.drain(q)).containsExactly("a");
   }
 }
