@@ -1,7 +1,9 @@
 package io.ipcbroker.server;
 
 import io.ipcbroker.server.auth.TokenAuth;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.process.ProcessConfig;
+import io.ipcbroker.server.session.SessionRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -30,6 +32,8 @@ import java.time.Duration;
  *     small overhead); past it the queue counts as full. 0 for no cap
  * @param maxTotalQueueBytes the most bytes all queues hold together; past it every queue counts as
  *     full. 0 for no cap
+ * @param quotas how many sessions and objects the broker holds, and how much one session may wait
+ *     on at once
  * @param insecure whether a non-loopback address may be served to callers it cannot identify (no
  *     token, no client certificates)
  */
@@ -47,7 +51,33 @@ public record BrokerConfig(
     Tls tls,
     long maxQueueBytes,
     long maxTotalQueueBytes,
+    Quotas quotas,
     boolean insecure) {
+
+  /**
+   * Counts that bound what clients can make the broker hold; 0 means no bound. Past one, the call
+   * that would pass it is refused {@code QUOTA_EXCEEDED}.
+   *
+   * @param maxSessions live sessions at once
+   * @param maxWaitersPerSession what one session has waiting at once: parked calls, open streams,
+   *     pending task results, pools, ephemeral queues (lock holds and processes do not count)
+   * @param maxObjects named objects of every kind together
+   */
+  public record Quotas(int maxSessions, int maxWaitersPerSession, int maxObjects) {
+    /** The defaults: 10,000 sessions, 10,000 waiters per session, 100,000 objects. */
+    public static final Quotas DEFAULT =
+        new Quotas(
+            SessionRegistry.DEFAULT_MAX_SESSIONS,
+            SessionRegistry.DEFAULT_MAX_WAITERS_PER_SESSION,
+            ObjectQuota.DEFAULT_MAX_OBJECTS);
+
+    /** Checks the values. */
+    public Quotas {
+      if (maxSessions < 0 || maxWaitersPerSession < 0 || maxObjects < 0) {
+        throw new IllegalArgumentException("quotas must be 0 (none) or positive");
+      }
+    }
+  }
 
   /**
    * TLS files, in PEM.
@@ -142,8 +172,15 @@ public record BrokerConfig(
     private boolean insecure;
     private long maxQueueBytes;
     private long maxTotalQueueBytes = -1;
+    private Quotas quotas = Quotas.DEFAULT;
 
     private Builder() {}
+
+    /** Session and object quotas; {@link Quotas#DEFAULT} unless set. */
+    public Builder quotas(Quotas quotas) {
+      this.quotas = quotas;
+      return this;
+    }
 
     /** The most bytes one queue holds; 0 (the default) for no cap but the broker's. */
     public Builder maxQueueBytes(long bytes) {
@@ -252,6 +289,7 @@ public record BrokerConfig(
           tls,
           maxQueueBytes,
           maxTotalQueueBytes >= 0 ? maxTotalQueueBytes : Runtime.getRuntime().maxMemory() / 2,
+          quotas,
           insecure);
     }
   }

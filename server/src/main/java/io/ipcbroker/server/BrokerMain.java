@@ -46,6 +46,12 @@ public final class BrokerMain {
           "                         (daemon whose session ended, shutdown; default 3000)",
           "  --output-buffer-bytes N",
           "                         last bytes kept of each captured output (default 1048576)",
+          "  --max-sessions N       live sessions at once (default 10000; 0: no cap)",
+          "  --max-waiters-per-session N",
+          "                         parked calls, open streams and pending task results one",
+          "                         session may have at once (default 10000; 0: no cap)",
+          "  --max-objects N        named objects of all kinds together (default 100000;",
+          "                         0: no cap)",
           "  --max-processes-per-session N",
           "                         processes one session may have created and not yet seen",
           "                         exit (default 1024; 0: no cap)",
@@ -72,6 +78,7 @@ public final class BrokerMain {
     String spawnMode = null;
     List<String> spawnAllow = List.of();
     ProcessConfig processes = ProcessConfig.DEFAULT;
+    BrokerConfig.Quotas quotas = BrokerConfig.Quotas.DEFAULT;
     Path tlsCert = null;
     Path tlsKey = null;
     Path tlsClientCa = null;
@@ -100,6 +107,24 @@ public final class BrokerMain {
                   processes.withKillGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
           case "--output-buffer-bytes" ->
               processes = processes.withOutputBufferBytes(Integer.parseInt(value(args, ++i, arg)));
+          case "--max-sessions" ->
+              quotas =
+                  new BrokerConfig.Quotas(
+                      Integer.parseInt(value(args, ++i, arg)),
+                      quotas.maxWaitersPerSession(),
+                      quotas.maxObjects());
+          case "--max-waiters-per-session" ->
+              quotas =
+                  new BrokerConfig.Quotas(
+                      quotas.maxSessions(),
+                      Integer.parseInt(value(args, ++i, arg)),
+                      quotas.maxObjects());
+          case "--max-objects" ->
+              quotas =
+                  new BrokerConfig.Quotas(
+                      quotas.maxSessions(),
+                      quotas.maxWaitersPerSession(),
+                      Integer.parseInt(value(args, ++i, arg)));
           case "--max-processes-per-session" ->
               processes = processes.withMaxLivePerSession(Integer.parseInt(value(args, ++i, arg)));
           case "--children-on-shutdown" ->
@@ -138,6 +163,7 @@ public final class BrokerMain {
                 + "pass --spawn any or --spawn allowlist to enable it");
       }
       config.processes(processes.withSpawnPolicy(spawnPolicy(spawnMode, spawnAllow)));
+      config.quotas(quotas);
     } catch (IllegalArgumentException e) {
       usageError(e.getMessage());
       return;

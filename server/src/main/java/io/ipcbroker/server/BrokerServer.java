@@ -16,6 +16,7 @@ import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.barrier.BarrierRegistry;
 import io.ipcbroker.server.barrier.BarrierServiceImpl;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.dict.DictRegistry;
 import io.ipcbroker.server.dict.DictServiceImpl;
 import io.ipcbroker.server.event.EventRegistry;
@@ -73,7 +74,7 @@ public final class BrokerServer implements AutoCloseable {
 
   private final BrokerConfig config;
   private final ExecutorTimer timer = new ExecutorTimer();
-  private final SessionRegistry sessions = new SessionRegistry(timer);
+  private final SessionRegistry sessions;
   private final QueueRegistry<Payload> queues;
   private final ProcessRegistry processes;
   private final ValueRegistry values;
@@ -131,22 +132,27 @@ public final class BrokerServer implements AutoCloseable {
    */
   public BrokerServer(BrokerConfig config, ServerBuilder<?> builder) {
     this.config = config;
+    BrokerConfig.Quotas quotas = config.quotas();
+    this.sessions = new SessionRegistry(timer, quotas.maxSessions(), quotas.maxWaitersPerSession());
+    // One count across every kind of named object.
+    ObjectQuota objects = new ObjectQuota(quotas.maxObjects());
     this.queues =
         new QueueRegistry<>(
             timer,
             sessions,
             QueueLimits.DEFAULT.withByteCaps(config.maxQueueBytes(), config.maxTotalQueueBytes()),
-            Payload::getSerializedSize);
+            Payload::getSerializedSize,
+            objects);
     this.processes = new ProcessRegistry(timer, sessions, config.processes(), this::childEnv);
-    this.values = new ValueRegistry(timer, sessions);
-    this.locks = new LockRegistry(timer, sessions);
-    this.semaphores = new SemaphoreRegistry(timer, sessions);
-    this.events = new EventRegistry(timer);
-    this.barriers = new BarrierRegistry(timer);
-    this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size());
-    this.dicts = new DictRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
-    this.lists = new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes());
-    this.pools = new PoolRegistry<>(timer, sessions, processes);
+    this.values = new ValueRegistry(timer, sessions, objects);
+    this.locks = new LockRegistry(timer, sessions, objects);
+    this.semaphores = new SemaphoreRegistry(timer, sessions, objects);
+    this.events = new EventRegistry(timer, objects);
+    this.barriers = new BarrierRegistry(timer, objects);
+    this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size(), objects);
+    this.dicts = new DictRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects);
+    this.lists = new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects);
+    this.pools = new PoolRegistry<>(timer, sessions, processes, objects);
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =
         List.of(

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.barrier;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
@@ -14,13 +15,20 @@ public final class BarrierRegistry {
   /** The most parties a barrier may have. */
   public static final int MAX_PARTIES = 1_000_000;
 
-  private final ObjectTable<BarrierObject> barriers =
-      new ObjectTable<>("barrier", Reason.BARRIER_NOT_FOUND, Reason.BARRIER_ALREADY_EXISTS);
+  private final ObjectTable<BarrierObject> barriers;
   private final Timer timer;
 
   /** A registry whose waits time out on {@code timer}. */
   public BarrierRegistry(Timer timer) {
+    this(timer, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public BarrierRegistry(Timer timer, ObjectQuota quota) {
     this.timer = timer;
+    this.barriers =
+        new ObjectTable<>(
+            "barrier", Reason.BARRIER_NOT_FOUND, Reason.BARRIER_ALREADY_EXISTS, quota);
   }
 
   /** What a create did. */

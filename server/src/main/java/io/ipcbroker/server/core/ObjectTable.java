@@ -21,6 +21,7 @@ public final class ObjectTable<T> {
   private final String noun;
   private final Reason notFound;
   private final Reason alreadyExists;
+  private final ObjectQuota quota;
   private final ConcurrentHashMap<String, T> objects = new ConcurrentHashMap<>();
   private final Object creates = new Object();
   private volatile boolean shutdown;
@@ -32,14 +33,22 @@ public final class ObjectTable<T> {
    * @param alreadyExists the reason of a create whose name is taken
    */
   public ObjectTable(String noun, Reason notFound, Reason alreadyExists) {
+    this(noun, notFound, alreadyExists, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with the objects counted in {@code quota} while they are in the table. */
+  public ObjectTable(String noun, Reason notFound, Reason alreadyExists, ObjectQuota quota) {
     this.noun = noun;
     this.notFound = notFound;
     this.alreadyExists = alreadyExists;
+    this.quota = quota;
   }
 
   /**
    * Creates {@code name} with {@code factory}, or opens it when {@code allowExisting} is set and
    * {@code checkMatches} accepts the existing object (it throws {@link #configMismatch} if not).
+   *
+   * @throws BrokerException {@code QUOTA_EXCEEDED} if a new object would pass the object quota
    */
   public Opened<T> create(
       String name, boolean allowExisting, Supplier<T> factory, Consumer<T> checkMatches) {
@@ -54,7 +63,14 @@ public final class ObjectTable<T> {
         checkMatches.accept(existing);
         return new Opened<>(existing, false);
       }
-      T created = factory.get();
+      quota.take();
+      T created;
+      try {
+        created = factory.get();
+      } catch (RuntimeException e) {
+        quota.give();
+        throw e;
+      }
       objects.put(name, created);
       return new Opened<>(created, true);
     }
@@ -97,6 +113,9 @@ public final class ObjectTable<T> {
     T removed;
     synchronized (creates) {
       removed = objects.remove(name);
+      if (removed != null) {
+        quota.give();
+      }
     }
     if (removed == null) {
       if (allowMissing) {
@@ -116,6 +135,7 @@ public final class ObjectTable<T> {
     List<T> removed = new ArrayList<>();
     synchronized (creates) {
       objects.values().removeIf(o -> which.test(o) && removed.add(o));
+      removed.forEach(o -> quota.give());
     }
     removed.forEach(close);
   }

@@ -1,5 +1,6 @@
 package io.ipcbroker.server.dict;
 
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Reason;
 import java.util.function.ToLongFunction;
@@ -14,8 +15,7 @@ public final class DictRegistry<V> {
   /** What a create did: the dict's length, and whether this call created it. */
   public record Created(int len, boolean created) {}
 
-  private final ObjectTable<SharedDict<V>> table =
-      new ObjectTable<>("dict", Reason.DICT_NOT_FOUND, Reason.DICT_ALREADY_EXISTS);
+  private final ObjectTable<SharedDict<V>> table;
   private final ToLongFunction<V> sizer;
   private final long pageBytes;
 
@@ -24,8 +24,15 @@ public final class DictRegistry<V> {
    * pageBytes} of keys and values per page (and at least one entry).
    */
   public DictRegistry(ToLongFunction<V> sizer, long pageBytes) {
+    this(sizer, pageBytes, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public DictRegistry(ToLongFunction<V> sizer, long pageBytes, ObjectQuota quota) {
     this.sizer = sizer;
     this.pageBytes = pageBytes;
+    this.table =
+        new ObjectTable<>("dict", Reason.DICT_NOT_FOUND, Reason.DICT_ALREADY_EXISTS, quota);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.event;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
@@ -10,13 +11,19 @@ import io.ipcbroker.server.core.Wait;
 
 /** The broker's named events. */
 public final class EventRegistry {
-  private final ObjectTable<EventObject> events =
-      new ObjectTable<>("event", Reason.EVENT_NOT_FOUND, Reason.EVENT_ALREADY_EXISTS);
+  private final ObjectTable<EventObject> events;
   private final Timer timer;
 
   /** A registry whose waits time out on {@code timer}. */
   public EventRegistry(Timer timer) {
+    this(timer, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public EventRegistry(Timer timer, ObjectQuota quota) {
     this.timer = timer;
+    this.events =
+        new ObjectTable<>("event", Reason.EVENT_NOT_FOUND, Reason.EVENT_ALREADY_EXISTS, quota);
   }
 
   /** What a create did. */

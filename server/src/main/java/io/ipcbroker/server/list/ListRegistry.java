@@ -1,5 +1,6 @@
 package io.ipcbroker.server.list;
 
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Reason;
 import java.util.function.ToLongFunction;
@@ -14,8 +15,7 @@ public final class ListRegistry<V> {
   /** What a create did: the list's length, and whether this call created it. */
   public record Created(int len, boolean created) {}
 
-  private final ObjectTable<SharedList<V>> table =
-      new ObjectTable<>("list", Reason.LIST_NOT_FOUND, Reason.LIST_ALREADY_EXISTS);
+  private final ObjectTable<SharedList<V>> table;
   private final ToLongFunction<V> sizer;
   private final long sliceBytes;
 
@@ -24,8 +24,15 @@ public final class ListRegistry<V> {
    * sliceBytes} of elements at a time (and at least one element).
    */
   public ListRegistry(ToLongFunction<V> sizer, long sliceBytes) {
+    this(sizer, sliceBytes, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public ListRegistry(ToLongFunction<V> sizer, long sliceBytes, ObjectQuota quota) {
     this.sizer = sizer;
     this.sliceBytes = sliceBytes;
+    this.table =
+        new ObjectTable<>("list", Reason.LIST_NOT_FOUND, Reason.LIST_ALREADY_EXISTS, quota);
   }
 
   /**

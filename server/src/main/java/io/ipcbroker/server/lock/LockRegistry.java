@@ -2,6 +2,7 @@ package io.ipcbroker.server.lock;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Owner;
 import io.ipcbroker.server.core.Parked;
@@ -20,10 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * dies releases its locks; fencing tokens come from one counter, so they grow across every lock.
  */
 public final class LockRegistry {
-  private final ObjectTable<LockObject> locks =
-      new ObjectTable<>("lock", Reason.LOCK_NOT_FOUND, Reason.LOCK_ALREADY_EXISTS);
-  private final ObjectTable<ConditionObject> conditions =
-      new ObjectTable<>("condition", Reason.CONDITION_NOT_FOUND, Reason.CONDITION_ALREADY_EXISTS);
+  private final ObjectTable<LockObject> locks;
+  private final ObjectTable<ConditionObject> conditions;
   private final Timer timer;
   private final SessionRegistry sessions;
   private final AtomicLong tokens = new AtomicLong();
@@ -31,8 +30,18 @@ public final class LockRegistry {
 
   /** A registry whose waits time out on {@code timer} and whose holders belong to sessions. */
   public LockRegistry(Timer timer, SessionRegistry sessions) {
+    this(timer, sessions, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public LockRegistry(Timer timer, SessionRegistry sessions, ObjectQuota quota) {
     this.timer = timer;
     this.sessions = sessions;
+    this.locks =
+        new ObjectTable<>("lock", Reason.LOCK_NOT_FOUND, Reason.LOCK_ALREADY_EXISTS, quota);
+    this.conditions =
+        new ObjectTable<>(
+            "condition", Reason.CONDITION_NOT_FOUND, Reason.CONDITION_ALREADY_EXISTS, quota);
   }
 
   /** What a create did. */
@@ -186,7 +195,7 @@ public final class LockRegistry {
     @Override
     public Runnable bind(LockObject lock, Owner holder) {
       SessionOwned owned = s -> lock.sessionEnded(holder);
-      Session session = sessions.attach(holder.sessionId(), owned);
+      Session session = sessions.attachUncounted(holder.sessionId(), owned);
       return () -> sessions.detach(session, owned);
     }
 

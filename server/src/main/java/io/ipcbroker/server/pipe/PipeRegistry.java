@@ -2,6 +2,7 @@ package io.ipcbroker.server.pipe;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
@@ -28,6 +29,7 @@ public final class PipeRegistry<T> {
   public static final int MAX_CAPACITY = 1_000_000;
 
   private final ConcurrentHashMap<String, PipeObject<T>> pipes = new ConcurrentHashMap<>();
+  private final ObjectQuota quota;
   private final AtomicLong generated = new AtomicLong();
   private final Timer timer;
   private final SessionRegistry sessions;
@@ -39,6 +41,13 @@ public final class PipeRegistry<T> {
    * {@code sessions}, and whose messages measure {@code sizer} bytes (for {@code max_bytes}).
    */
   public PipeRegistry(Timer timer, SessionRegistry sessions, ToLongFunction<T> sizer) {
+    this(timer, sessions, sizer, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with the pipes counted in {@code quota}. */
+  public PipeRegistry(
+      Timer timer, SessionRegistry sessions, ToLongFunction<T> sizer, ObjectQuota quota) {
+    this.quota = quota;
     this.timer = timer;
     this.sessions = sessions;
     this.sizer = sizer;
@@ -93,9 +102,11 @@ public final class PipeRegistry<T> {
     PipeObject<T>[] holder = new PipeObject[1];
     PipeObject<T> pipe =
         new PipeObject<>(
-            pipeName, duplex, capacity, timer, this::bind, () -> pipes.remove(pipeName, holder[0]));
+            pipeName, duplex, capacity, timer, this::bind, () -> forget(pipeName, holder[0]));
     holder[0] = pipe;
+    quota.take();
     if (pipes.putIfAbsent(pipeName, pipe) != null) {
+      quota.give();
       throw BrokerException.of(
           Reason.PIPE_ALREADY_EXISTS, "pipe " + pipeName + " exists", "pipe", pipeName);
     }
@@ -104,7 +115,7 @@ public final class PipeRegistry<T> {
         pipe.claim('a', sessionId);
         pipe.claim('b', sessionId);
       } catch (BrokerException e) {
-        pipes.remove(pipeName, pipe);
+        forget(pipeName, pipe);
         throw e;
       }
     }
@@ -200,8 +211,15 @@ public final class PipeRegistry<T> {
       throw notFound(name);
     }
     p.closeAll(BrokerException.of(Reason.OBJECT_DELETED, name + " was deleted", "name", name));
-    pipes.remove(name, p);
+    forget(name, p);
     return true;
+  }
+
+  /** Removes pipe {@code p} if it is still registered as {@code name}, and uncounts it. */
+  private void forget(String name, PipeObject<T> p) {
+    if (pipes.remove(name, p)) {
+      quota.give();
+    }
   }
 
   /** Fails every parked call with {@code SERVER_SHUTTING_DOWN} and refuses new pipes. */

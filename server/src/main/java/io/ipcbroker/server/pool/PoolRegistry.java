@@ -2,6 +2,7 @@ package io.ipcbroker.server.pool;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
@@ -49,8 +50,7 @@ public final class PoolRegistry<P> {
   // How long a stopped worker has between SIGTERM and SIGKILL.
   private static final long STOP_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-  private final ObjectTable<PoolObject<P>> pools =
-      new ObjectTable<>("pool", Reason.POOL_NOT_FOUND, Reason.POOL_ALREADY_EXISTS);
+  private final ObjectTable<PoolObject<P>> pools;
   private final Map<String, TaskRecord<P>> tasks = new ConcurrentHashMap<>();
   private final Map<PoolObject<P>, Runnable> owners = new ConcurrentHashMap<>();
   private final Timer timer;
@@ -62,9 +62,17 @@ public final class PoolRegistry<P> {
 
   /** A registry whose pools spawn workers through {@code processes}. */
   public PoolRegistry(Timer timer, SessionRegistry sessions, ProcessRegistry processes) {
+    this(timer, sessions, processes, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public PoolRegistry(
+      Timer timer, SessionRegistry sessions, ProcessRegistry processes, ObjectQuota quota) {
     this.timer = timer;
     this.sessions = sessions;
     this.processes = processes;
+    this.pools =
+        new ObjectTable<>("pool", Reason.POOL_NOT_FOUND, Reason.POOL_ALREADY_EXISTS, quota);
   }
 
   /** What a create did. */

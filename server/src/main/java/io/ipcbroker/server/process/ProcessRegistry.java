@@ -227,7 +227,7 @@ public final class ProcessRegistry {
             config.outputBufferBytes());
     if (spec.daemon()) {
       SessionOwned owned = s -> ownerEnded(record);
-      Session owner = sessions.attach(sessionId, owned);
+      Session owner = sessions.attachUncounted(sessionId, owned);
       record.unbind = () -> sessions.detach(owner, owned);
     }
     // In the map before the spawn, so that a child that connects back at once finds its record.

@@ -2,6 +2,7 @@ package io.ipcbroker.server.queue;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.PageSizes;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
@@ -36,6 +37,7 @@ public final class QueueRegistry<T> {
   // Ephemeral queues' session bindings by uid, so that deleting such a queue releases its binding
   // at once instead of when the session ends. Guarded by this.
   private final Map<String, Runnable> ephemeralBindings = new HashMap<>();
+  private final ObjectQuota quota;
   private boolean shutdown; // guarded by this
 
   /** Creates an empty registry whose items count no bytes (no byte cap on deliveries). */
@@ -50,7 +52,17 @@ public final class QueueRegistry<T> {
    */
   public QueueRegistry(
       Timer timer, SessionRegistry sessions, QueueLimits limits, ToIntFunction<? super T> sizer) {
-    this(timer, sessions, limits, sizer, Clock.systemUTC());
+    this(timer, sessions, limits, sizer, ObjectQuota.UNLIMITED, Clock.systemUTC());
+  }
+
+  /** As above, with the queues counted in {@code quota}. */
+  public QueueRegistry(
+      Timer timer,
+      SessionRegistry sessions,
+      QueueLimits limits,
+      ToIntFunction<? super T> sizer,
+      ObjectQuota quota) {
+    this(timer, sessions, limits, sizer, quota, Clock.systemUTC());
   }
 
   QueueRegistry(
@@ -58,7 +70,9 @@ public final class QueueRegistry<T> {
       SessionRegistry sessions,
       QueueLimits limits,
       ToIntFunction<? super T> sizer,
+      ObjectQuota quota,
       Clock clock) {
+    this.quota = quota;
     this.sessions = sessions;
     this.context = new QueueContext(timer, limits);
     this.sizer = sizer;
@@ -75,6 +89,7 @@ public final class QueueRegistry<T> {
    * @param maxsize the most items; 0 or negative means unbounded
    * @param ephemeralSessionId the session whose end deletes the queue, or null for a queue that
    *     lives until deleted
+   * @throws BrokerException {@code QUOTA_EXCEEDED} if a new queue would pass the object quota
    */
   public synchronized Created<T> create(
       String name,
@@ -101,6 +116,17 @@ public final class QueueRegistry<T> {
       }
       return new Created<>(existing, false);
     }
+    quota.take();
+    try {
+      return createNew(name, bound, joinable, ephemeralSessionId);
+    } catch (RuntimeException e) {
+      quota.give();
+      throw e;
+    }
+  }
+
+  private Created<T> createNew(
+      String name, long bound, boolean joinable, String ephemeralSessionId) {
     String uid = UUID.randomUUID().toString();
     BoundedQueue<T> queue =
         new BoundedQueue<>(
@@ -250,7 +276,9 @@ public final class QueueRegistry<T> {
             true,
             !force,
             answers);
-    queues.remove(name, queue);
+    if (queues.remove(name, queue)) {
+      quota.give();
+    }
     Runnable binding = ephemeralBindings.remove(queue.uid());
     if (binding != null) {
       answers.add(binding);

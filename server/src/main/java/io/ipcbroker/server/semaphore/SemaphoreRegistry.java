@@ -2,6 +2,7 @@ package io.ipcbroker.server.semaphore;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
@@ -15,15 +16,22 @@ import io.ipcbroker.server.session.SessionRegistry;
 
 /** The broker's named semaphores; permits are held by sessions and given back when they end. */
 public final class SemaphoreRegistry {
-  private final ObjectTable<SemaphoreObject> semaphores =
-      new ObjectTable<>("semaphore", Reason.SEMAPHORE_NOT_FOUND, Reason.SEMAPHORE_ALREADY_EXISTS);
+  private final ObjectTable<SemaphoreObject> semaphores;
   private final Timer timer;
   private final SessionRegistry sessions;
 
   /** A registry whose waits time out on {@code timer} and whose permits belong to sessions. */
   public SemaphoreRegistry(Timer timer, SessionRegistry sessions) {
+    this(timer, sessions, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public SemaphoreRegistry(Timer timer, SessionRegistry sessions, ObjectQuota quota) {
     this.timer = timer;
     this.sessions = sessions;
+    this.semaphores =
+        new ObjectTable<>(
+            "semaphore", Reason.SEMAPHORE_NOT_FOUND, Reason.SEMAPHORE_ALREADY_EXISTS, quota);
   }
 
   /** What a create did. */
@@ -133,7 +141,7 @@ public final class SemaphoreRegistry {
     @Override
     public Runnable bind(SemaphoreObject semaphore, String sessionId) {
       SessionOwned owned = s -> semaphore.sessionEnded(sessionId);
-      Session session = sessions.attach(sessionId, owned);
+      Session session = sessions.attachUncounted(sessionId, owned);
       return () -> sessions.detach(session, owned);
     }
 

@@ -1,7 +1,10 @@
 package io.ipcbroker.server.session;
 
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Reason;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +23,8 @@ public final class Session {
 
   // Guarded by this. Insertion order, so that release happens in the order things were taken.
   private final Set<SessionOwned> owned = new LinkedHashSet<>();
+  // Guarded by this: those of owned that count against the waiter quota.
+  private final Set<SessionOwned> counted = new HashSet<>();
   // Written under this; read without it on every hand-over.
   private volatile boolean ended;
 
@@ -87,10 +92,28 @@ public final class Session {
     return true;
   }
 
-  /** Adds {@code o} to what the session owns; returns false if the session already ended. */
-  synchronized boolean own(SessionOwned o) {
+  /**
+   * Adds {@code o} to what the session owns; returns false if the session already ended.
+   *
+   * @param quota the most counted things the session may own, {@code o} included; 0 when {@code o}
+   *     does not count
+   * @throws BrokerException {@code QUOTA_EXCEEDED} if {@code o} would pass the quota
+   */
+  synchronized boolean own(SessionOwned o, int quota) {
     if (ended) {
       return false;
+    }
+    if (quota > 0) {
+      if (counted.size() >= quota) {
+        throw BrokerException.of(
+            Reason.QUOTA_EXCEEDED,
+            "session " + id + " already has " + quota + " parked calls, streams and tasks",
+            "quota",
+            "waiters_per_session",
+            "limit",
+            quota);
+      }
+      counted.add(o);
     }
     owned.add(o);
     return true;
@@ -99,6 +122,7 @@ public final class Session {
   /** Removes {@code o} from what the session owns, once it was released by other means. */
   synchronized void disown(SessionOwned o) {
     owned.remove(o);
+    counted.remove(o);
   }
 
   /** Marks the session ended; returns what it owned, or null if it had already ended. */
@@ -109,11 +133,17 @@ public final class Session {
     ended = true;
     List<SessionOwned> released = new ArrayList<>(owned);
     owned.clear();
+    counted.clear();
     return released;
   }
 
   /** How many things the session owns now. */
   public synchronized int ownedCount() {
     return owned.size();
+  }
+
+  /** How many of them count against the waiter quota. */
+  public synchronized int waiterCount() {
+    return counted.size();
   }
 }

@@ -34,7 +34,16 @@ public final class SessionRegistry {
   /** How often expired sessions are looked for: the precision of expiry. */
   static final long SWEEP_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
+  /** The session quotas of a broker that sets none: {@code --max-sessions} and the waiter cap. */
+  public static final int DEFAULT_MAX_SESSIONS = 10_000;
+
+  /** The default {@code --max-waiters-per-session}. */
+  public static final int DEFAULT_MAX_WAITERS_PER_SESSION = 10_000;
+
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final Object creates = new Object();
+  private final int maxSessions;
+  private final int maxWaitersPerSession;
   private final Clock clock;
   private final LongSupplier nanoTime;
   private final String serverId = UUID.randomUUID().toString();
@@ -44,10 +53,31 @@ public final class SessionRegistry {
 
   /** Creates a registry that looks for expired sessions on {@code timer}. */
   public SessionRegistry(Timer timer) {
-    this(timer, Clock.systemUTC(), System::nanoTime);
+    this(timer, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_WAITERS_PER_SESSION);
+  }
+
+  /**
+   * Creates a registry with quotas (0: none).
+   *
+   * @param maxSessions the most sessions live at once
+   * @param maxWaitersPerSession the most parked calls, open streams, pending tasks and other things
+   *     (lock holds and processes aside) that one session may own at once
+   */
+  public SessionRegistry(Timer timer, int maxSessions, int maxWaitersPerSession) {
+    this(timer, Clock.systemUTC(), System::nanoTime, maxSessions, maxWaitersPerSession);
   }
 
   SessionRegistry(Timer timer, Clock clock, LongSupplier nanoTime) {
+    this(timer, clock, nanoTime, DEFAULT_MAX_SESSIONS, DEFAULT_MAX_WAITERS_PER_SESSION);
+  }
+
+  private SessionRegistry(
+      Timer timer, Clock clock, LongSupplier nanoTime, int maxSessions, int maxWaitersPerSession) {
+    if (maxSessions < 0 || maxWaitersPerSession < 0) {
+      throw new IllegalArgumentException("session quotas must be 0 (none) or positive");
+    }
+    this.maxSessions = maxSessions;
+    this.maxWaitersPerSession = maxWaitersPerSession;
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.timer = timer;
@@ -109,7 +139,18 @@ public final class SessionRegistry {
             clientName,
             processId,
             nanoTime.getAsLong());
-    sessions.put(session.id(), session);
+    synchronized (creates) {
+      if (maxSessions > 0 && sessions.size() >= maxSessions) {
+        throw BrokerException.of(
+            Reason.QUOTA_EXCEEDED,
+            "the broker already has " + maxSessions + " live sessions",
+            "quota",
+            "sessions",
+            "limit",
+            maxSessions);
+      }
+      sessions.put(session.id(), session);
+    }
     return session;
   }
 
@@ -168,12 +209,27 @@ public final class SessionRegistry {
 
   /**
    * Makes {@code owned} belong to session {@code id}, so that it is released when the session ends.
+   * It counts against the session's waiter quota.
    *
-   * @throws BrokerException {@link Reason#SESSION_NOT_FOUND} if the session is not live
+   * @throws BrokerException {@link Reason#SESSION_NOT_FOUND} if the session is not live, {@link
+   *     Reason#QUOTA_EXCEEDED} if it already owns {@code --max-waiters-per-session} things
    */
   public Session attach(String id, SessionOwned owned) {
+    return attach(id, owned, maxWaitersPerSession);
+  }
+
+  /**
+   * As {@link #attach}, for what does not count against the waiter quota: a lock hold or permit
+   * (granted to a call that counted while it waited, and bounded by the object), a process (which
+   * has its own quota), the session's own keep-alive stream.
+   */
+  public Session attachUncounted(String id, SessionOwned owned) {
+    return attach(id, owned, 0);
+  }
+
+  private Session attach(String id, SessionOwned owned, int quota) {
     Session session = get(id);
-    if (!session.own(owned)) {
+    if (!session.own(owned, quota)) {
       throw notFound(id);
     }
     return session;

@@ -136,7 +136,7 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
         Session bound = session;
         String id = request.getSessionId();
         if (bound == null) {
-          bound = sessions.attach(id, this);
+          bound = sessions.attachUncounted(id, this);
           session = bound;
         } else if (!id.isEmpty() && !id.equals(bound.id())) {
           throw BrokerException.of(

@@ -2,6 +2,7 @@ package io.ipcbroker.server.value;
 
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Owner;
 import io.ipcbroker.server.core.Parked;
@@ -25,8 +26,7 @@ public final class ValueRegistry {
   /** The longest array. */
   public static final int MAX_LENGTH = 1 << 20;
 
-  private final ObjectTable<SharedArray> values =
-      new ObjectTable<>("value", Reason.VALUE_NOT_FOUND, Reason.VALUE_ALREADY_EXISTS);
+  private final ObjectTable<SharedArray> values;
   private final Timer timer;
   private final SessionRegistry sessions;
 
@@ -34,8 +34,15 @@ public final class ValueRegistry {
    * A registry whose waits time out on {@code timer} and whose locks belong to {@code sessions}.
    */
   public ValueRegistry(Timer timer, SessionRegistry sessions) {
+    this(timer, sessions, ObjectQuota.UNLIMITED);
+  }
+
+  /** As above, with its objects counted in {@code quota}. */
+  public ValueRegistry(Timer timer, SessionRegistry sessions, ObjectQuota quota) {
     this.timer = timer;
     this.sessions = sessions;
+    this.values =
+        new ObjectTable<>("value", Reason.VALUE_NOT_FOUND, Reason.VALUE_ALREADY_EXISTS, quota);
   }
 
   /** What a compare-and-set did. */
@@ -299,7 +306,7 @@ public final class ValueRegistry {
   // A holder's lock is released when its session ends.
   private Runnable bind(SharedArray array, Owner holder) {
     SessionOwned owned = s -> array.releaseAll(holder);
-    Session session = sessions.attach(holder.sessionId(), owned);
+    Session session = sessions.attachUncounted(holder.sessionId(), owned);
     return () -> sessions.detach(session, owned);
   }
 }
