@@ -10,6 +10,7 @@
 
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
+const auth = require('./auth');
 const protoLoader = require('@grpc/proto-loader');
 
 const target = process.argv[2] || 'localhost:50051';
@@ -21,7 +22,7 @@ const definition = protoLoader.loadSync(['ipcbroker/v1/pool_service.proto'], {
   oneofs: true,
 });
 const v1 = grpc.loadPackageDefinition(definition).ipcbroker.v1;
-const pools = new v1.PoolService(target, grpc.credentials.createInsecure());
+const pools = new v1.PoolService(target, grpc.credentials.createInsecure(), auth.clientOptions());
 
 const functions = {
   square: (text) => String(BigInt(text) * BigInt(text)),

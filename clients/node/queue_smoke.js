@@ -9,6 +9,7 @@
 
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
+const auth = require('./auth');
 const protoLoader = require('@grpc/proto-loader');
 const protobuf = require('protobufjs');
 
@@ -44,8 +45,8 @@ function errorReason(err) {
   return null;
 }
 
-const sessions = new v1.SessionService(target, grpc.credentials.createInsecure());
-const queues = new v1.QueueService(target, grpc.credentials.createInsecure());
+const sessions = new v1.SessionService(target, grpc.credentials.createInsecure(), auth.clientOptions());
+const queues = new v1.QueueService(target, grpc.credentials.createInsecure(), auth.clientOptions());
 
 function deadline(seconds) {
   return { deadline: new Date(Date.now() + seconds * 1000) };
@@ -193,6 +194,7 @@ async function main() {
 main().then(
   () => process.exit(0),
   (err) => {
-    console.log(`FAIL ${err.message}`);
+    const reason = err.metadata ? errorReason(err) : null;
+    console.log(`FAIL ${err.message}` + (reason ? ` [reason ${reason}]` : ''));
     process.exit(1);
   });

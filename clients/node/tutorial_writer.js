@@ -7,6 +7,7 @@
 
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
+const auth = require('./auth');
 const protoLoader = require('@grpc/proto-loader');
 
 const [target, queue, ...urls] = process.argv.slice(2);
@@ -14,7 +15,7 @@ const protoDir = path.resolve(__dirname, '../../proto/src/main/proto');
 const definition = protoLoader.loadSync(['ipcbroker/v1/queue_service.proto'],
   { includeDirs: [protoDir], keepCase: true, longs: String, enums: String, defaults: true });
 const v1 = grpc.loadPackageDefinition(definition).ipcbroker.v1;
-const queues = new v1.QueueService(target, grpc.credentials.createInsecure());
+const queues = new v1.QueueService(target, grpc.credentials.createInsecure(), auth.clientOptions());
 
 function put(url) {
   const request = {

@@ -88,6 +88,25 @@ def _openssl(*args, cwd):
     subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True, timeout=60)
 
 
+def _make_certificates():
+    """A directory with a CA (ca.pem), a server certificate for localhost and 127.0.0.1
+    (server.pem, server.key) and a client certificate (client.pem, client.key), all made now."""
+    d = tempfile.mkdtemp(prefix="ipcbroker-tls-")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+             "-subj", "/CN=ipcbroker test CA", cwd=d)
+    with open(os.path.join(d, "san.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    with open(os.path.join(d, "client.cnf"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for name, cn, ext in (("server", "localhost", "san.cnf"), ("client", "worker", "client.cnf")):
+        _openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr",
+                 "-subj", "/CN=" + cn, cwd=d)
+        _openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                 "-CAcreateserial", "-out", name + ".pem", "-days", "1", "-extfile", ext, cwd=d)
+    return d
+
+
 @unittest.skipUnless(os.path.exists(support.BROKER_JAR), "the broker jar is not built")
 @unittest.skipUnless(shutil.which("openssl"), "openssl makes the test certificates")
 class TlsBrokerTest(support.BrokerTestCase):
@@ -95,17 +114,7 @@ class TlsBrokerTest(support.BrokerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        d = tempfile.mkdtemp(prefix="ipcbroker-tls-")
-        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
-                 "-subj", "/CN=ipcbroker test CA", cwd=d)
-        _openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr",
-                 "-subj", "/CN=localhost", cwd=d)
-        with open(os.path.join(d, "san.cnf"), "w") as f:
-            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-        _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                 "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.cnf",
-                 cwd=d)
+        d = _make_certificates()
         cls.ca = os.path.join(d, "ca.pem")
         address = support.start_broker(
             "--tls-cert", os.path.join(d, "server.pem"), "--tls-key", os.path.join(d, "server.key")
@@ -131,6 +140,44 @@ class TlsBrokerTest(support.BrokerTestCase):
     def test_half_a_client_key_pair_is_refused(self):
         with self.assertRaises(ValueError):
             Broker(self.tls_target, tls_ca=self.ca, client_cert=self.ca)
+
+
+@unittest.skipUnless(os.path.exists(support.BROKER_JAR), "the broker jar is not built")
+@unittest.skipUnless(shutil.which("openssl"), "openssl makes the test certificates")
+class MutualTlsBrokerTest(support.BrokerTestCase):
+    """A broker that requires client certificates (--tls-client-ca)."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = _make_certificates()
+        cls.dir = d
+        cls.ca = os.path.join(d, "ca.pem")
+        address = support.start_broker(
+            "--tls-cert", os.path.join(d, "server.pem"), "--tls-key", os.path.join(d, "server.key"),
+            "--tls-client-ca", cls.ca,
+        )
+        cls.tls_target = "localhost:" + address.rsplit(":", 1)[1]
+
+    def test_a_client_with_a_certificate_gets_in(self):
+        broker = Broker(
+            self.tls_target,
+            tls_ca=self.ca,
+            client_cert=os.path.join(self.dir, "client.pem"),
+            client_key=os.path.join(self.dir, "client.key"),
+        )
+        self.addCleanup(broker.close)
+        q = Queue(support.unique("mtls"), broker=broker)
+        self.addCleanup(support.quiet_delete, q)
+        q.put("over mutual tls")
+        self.assertEqual(q.get(timeout=10), "over mutual tls")
+
+    def test_a_client_without_a_certificate_cannot_connect(self):
+        with self.assertRaises(BrokerError) as e:
+            Broker(self.tls_target, tls_ca=self.ca, connect_timeout=3)
+        # The handshake fails, so the channel never becomes ready (wait_for_ready).
+        self.assertIn(
+            e.exception.code, (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        )
 
 
 if __name__ == "__main__":
