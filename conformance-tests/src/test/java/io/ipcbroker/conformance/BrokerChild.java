@@ -1,7 +1,6 @@
 package io.ipcbroker.conformance;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 /**
  * What the Java programs that the tests have the broker spawn share: finding the broker the way any
@@ -64,6 +63,6 @@ final class BrokerChild {
 
   /** A channel to the broker at {@code IPCBROKER_TARGET}. */
   static ManagedChannel connect() {
-    return NettyChannelBuilder.forTarget(env("IPCBROKER_TARGET")).usePlaintext().build();
+    return ConformanceTarget.channelTo(env("IPCBROKER_TARGET"));
   }
 }

@@ -99,9 +99,29 @@ public final class ConformanceTarget {
    * separate channels where the scenario has separate processes. Close it with {@link #close}.
    */
   public static ManagedChannel newChannel() {
+    return channelTo(address());
+  }
+
+  /**
+   * A new plaintext channel to the broker at {@code target}, for this JVM and the client programs
+   * that tests start. Its calls are signed when the broker under test requires a token, given in
+   * {@code IPCBROKER_TOKEN}: an environment variable, so that every client program the tests start
+   * (Java, Python, Node) inherits it, as the broker gives it to the processes it spawns.
+   */
+  public static ManagedChannel channelTo(String target) {
     // gRPC's default receive limit (4 MiB), as most clients have: the broker must fit its answers
     // into it.
-    return NettyChannelBuilder.forTarget(address()).usePlaintext().build();
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).usePlaintext();
+    String token = token();
+    if (!token.isEmpty()) {
+      builder.intercept(new CallSigner(token));
+    }
+    return builder.build();
+  }
+
+  /** The token of the broker under test, or empty. */
+  static String token() {
+    return System.getenv().getOrDefault("IPCBROKER_TOKEN", "").trim();
   }
 
   /** Shuts {@code channel} down and waits briefly. */

@@ -1,7 +1,6 @@
 package io.ipcbroker.conformance;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.ProcessInfo;
@@ -42,7 +41,7 @@ public final class CrashClient {
     BrokerChild.run(
         60_000,
         () -> {
-          ManagedChannel channel = NettyChannelBuilder.forTarget(args[0]).usePlaintext().build();
+          ManagedChannel channel = ConformanceTarget.channelTo(args[0]);
           Renewal renewal = Renewal.valueOf(args[1]);
           Session s =
               SessionServiceGrpc.newBlockingStub(channel)

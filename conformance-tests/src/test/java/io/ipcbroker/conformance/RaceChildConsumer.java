@@ -1,7 +1,6 @@
 package io.ipcbroker.conformance;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.ipcbroker.v1.Delivery;
 import io.ipcbroker.v1.GetQueueRequest;
 import io.ipcbroker.v1.QueueServiceGrpc;
@@ -40,7 +39,7 @@ public final class RaceChildConsumer {
     String queue = args[1];
     long seed = Long.parseLong(args[2]);
     watchParent();
-    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    ManagedChannel channel = ConformanceTarget.channelTo(target);
     QueueServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(20, TimeUnit.SECONDS)
         .getQueue(GetQueueRequest.newBuilder().setName(queue).build());

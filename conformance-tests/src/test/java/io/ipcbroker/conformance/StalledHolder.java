@@ -1,7 +1,6 @@
 package io.ipcbroker.conformance;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.PullResult;
 import io.ipcbroker.v1.SessionServiceGrpc;
@@ -27,7 +26,7 @@ public final class StalledHolder {
     BrokerChild.run(
         120_000,
         () -> {
-          ManagedChannel channel = NettyChannelBuilder.forTarget(args[0]).usePlaintext().build();
+          ManagedChannel channel = ConformanceTarget.channelTo(args[0]);
           String session =
               SessionServiceGrpc.newBlockingStub(channel)
                   .withDeadlineAfter(20, TimeUnit.SECONDS)

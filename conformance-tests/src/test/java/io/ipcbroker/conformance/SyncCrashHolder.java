@@ -1,7 +1,6 @@
 package io.ipcbroker.conformance;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.v1.AcquireLockRequest;
 import io.ipcbroker.v1.AcquireSemaphoreRequest;
@@ -30,7 +29,7 @@ public final class SyncCrashHolder {
     BrokerChild.run(
         60_000,
         () -> {
-          ManagedChannel channel = NettyChannelBuilder.forTarget(args[0]).usePlaintext().build();
+          ManagedChannel channel = ConformanceTarget.channelTo(args[0]);
           String session =
               SessionServiceGrpc.newBlockingStub(channel)
                   .createSession(CreateSessionRequest.newBuilder().setTtlSeconds(2).build())

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * How a broker is run. Immutable; build one with {@link #builder()}.
@@ -62,18 +63,31 @@ public record BrokerConfig(
    * @param maxWaitersPerSession what one session has waiting at once: parked calls, open streams,
    *     pending task results, pools, ephemeral queues (lock holds and processes do not count)
    * @param maxObjects named objects of every kind together
+   * @param maxCallsPerConnection calls open at once on one client connection (HTTP/2's
+   *     MAX_CONCURRENT_STREAMS: a client's further calls wait for one to end, they are not refused)
    */
-  public record Quotas(int maxSessions, int maxWaitersPerSession, int maxObjects) {
-    /** The defaults: 10,000 sessions, 10,000 waiters per session, 100,000 objects. */
+  public record Quotas(
+      int maxSessions, int maxWaitersPerSession, int maxObjects, int maxCallsPerConnection) {
+    /** The default {@code --max-calls-per-connection}. */
+    public static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 100_000;
+
+    /**
+     * The defaults: 10,000 sessions, 10,000 waiters per session, 100,000 objects, 100,000 calls per
+     * connection.
+     */
     public static final Quotas DEFAULT =
         new Quotas(
             SessionRegistry.DEFAULT_MAX_SESSIONS,
             SessionRegistry.DEFAULT_MAX_WAITERS_PER_SESSION,
-            ObjectQuota.DEFAULT_MAX_OBJECTS);
+            ObjectQuota.DEFAULT_MAX_OBJECTS,
+            DEFAULT_MAX_CALLS_PER_CONNECTION);
 
     /** Checks the values. */
     public Quotas {
-      if (maxSessions < 0 || maxWaitersPerSession < 0 || maxObjects < 0) {
+      if (maxSessions < 0
+          || maxWaitersPerSession < 0
+          || maxObjects < 0
+          || maxCallsPerConnection < 0) {
         throw new IllegalArgumentException("quotas must be 0 (none) or positive");
       }
     }
@@ -178,7 +192,7 @@ public record BrokerConfig(
 
     /** Session and object quotas; {@link Quotas#DEFAULT} unless set. */
     public Builder quotas(Quotas quotas) {
-      this.quotas = quotas;
+      this.quotas = Objects.requireNonNull(quotas, "quotas");
       return this;
     }
 

@@ -52,6 +52,9 @@ public final class BrokerMain {
           "                         session may have at once (default 10000; 0: no cap)",
           "  --max-objects N        named objects of all kinds together (default 100000;",
           "                         0: no cap)",
+          "  --max-calls-per-connection N",
+          "                         calls open at once on one connection; further calls wait",
+          "                         (default 100000; 0: no cap)",
           "  --max-processes-per-session N",
           "                         processes one session may have created and not yet seen",
           "                         exit (default 1024; 0: no cap)",
@@ -112,18 +115,28 @@ public final class BrokerMain {
                   new BrokerConfig.Quotas(
                       Integer.parseInt(value(args, ++i, arg)),
                       quotas.maxWaitersPerSession(),
-                      quotas.maxObjects());
+                      quotas.maxObjects(),
+                      quotas.maxCallsPerConnection());
           case "--max-waiters-per-session" ->
               quotas =
                   new BrokerConfig.Quotas(
                       quotas.maxSessions(),
                       Integer.parseInt(value(args, ++i, arg)),
-                      quotas.maxObjects());
+                      quotas.maxObjects(),
+                      quotas.maxCallsPerConnection());
           case "--max-objects" ->
               quotas =
                   new BrokerConfig.Quotas(
                       quotas.maxSessions(),
                       quotas.maxWaitersPerSession(),
+                      Integer.parseInt(value(args, ++i, arg)),
+                      quotas.maxCallsPerConnection());
+          case "--max-calls-per-connection" ->
+              quotas =
+                  new BrokerConfig.Quotas(
+                      quotas.maxSessions(),
+                      quotas.maxWaitersPerSession(),
+                      quotas.maxObjects(),
                       Integer.parseInt(value(args, ++i, arg)));
           case "--max-processes-per-session" ->
               processes = processes.withMaxLivePerSession(Integer.parseInt(value(args, ++i, arg)));

@@ -104,6 +104,10 @@ public final class BrokerServer implements AutoCloseable {
             .keepAliveTimeout(config.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
             .permitKeepAliveTime(config.permitKeepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
             .permitKeepAliveWithoutCalls(true)
+            .maxConcurrentCallsPerConnection(
+                config.quotas().maxCallsPerConnection() == 0
+                    ? Integer.MAX_VALUE
+                    : config.quotas().maxCallsPerConnection())
             .maxInboundMetadataSize(64 << 10));
   }
 

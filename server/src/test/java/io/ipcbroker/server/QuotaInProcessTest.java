@@ -29,6 +29,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,17 +45,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class QuotaInProcessTest {
   private InProcessBroker b;
+  // Its own threads: each parked get holds one, more than the common pool may have.
+  private final ExecutorService callers = Executors.newCachedThreadPool();
 
   private void start(int sessions, int waiters, int objects) throws Exception {
     b =
         new InProcessBroker(
             BrokerConfig.builder()
-                .quotas(new BrokerConfig.Quotas(sessions, waiters, objects))
+                .quotas(new BrokerConfig.Quotas(sessions, waiters, objects, 0))
                 .build());
   }
 
   @AfterEach
   void tearDown() throws Exception {
+    callers.shutdownNow();
     if (b != null) {
       b.close();
     }
@@ -90,13 +95,14 @@ class QuotaInProcessTest {
     b.create("q", 0);
     List<CompletableFuture<GetItemResponse>> parked = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      parked.add(CompletableFuture.supplyAsync(() -> get(s)));
+      parked.add(CompletableFuture.supplyAsync(() -> get(s), callers));
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> b.queue("q").getWaitingGetters() == 2);
     assertQuota(catchFailure(() -> get(s)), "waiters_per_session", 2);
-    // Another session, and calls without a session, have quotas of their own.
+    // Another session has a quota of its own.
     String other = session();
-    CompletableFuture<GetItemResponse> others = CompletableFuture.supplyAsync(() -> get(other));
+    CompletableFuture<GetItemResponse> others =
+        CompletableFuture.supplyAsync(() -> get(other), callers);
     await().atMost(Duration.ofSeconds(10)).until(() -> b.queue("q").getWaitingGetters() == 3);
 
     // A lock hold is bounded by the lock, not by the quota: once the acquire is answered, the
@@ -125,7 +131,11 @@ class QuotaInProcessTest {
                   .getAcquired())
           .isTrue();
     }
-    CompletableFuture<GetItemResponse> again = CompletableFuture.supplyAsync(() -> get(s));
+    // Every answered call gives its place back (just after its answer is sent).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> b.broker.sessions().get(s).waiterCount() == 0);
+    CompletableFuture<GetItemResponse> again = CompletableFuture.supplyAsync(() -> get(s), callers);
     b.put("q", "d");
     assertThat(text(again.get(10, TimeUnit.SECONDS).getDelivery().getPayload())).isEqualTo("d");
   }
@@ -163,11 +173,13 @@ class QuotaInProcessTest {
 
   @Test
   void quotasMustNotBeNegative() {
-    assertThatThrownBy(() -> new BrokerConfig.Quotas(-1, 0, 0))
+    assertThatThrownBy(() -> new BrokerConfig.Quotas(-1, 0, 0, 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BrokerConfig.Quotas(0, -1, 0))
+    assertThatThrownBy(() -> new BrokerConfig.Quotas(0, -1, 0, 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BrokerConfig.Quotas(0, 0, -1))
+    assertThatThrownBy(() -> new BrokerConfig.Quotas(0, 0, -1, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BrokerConfig.Quotas(0, 0, 0, -1))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +51,7 @@ final class ShutdownLoad {
   private final List<Producer> producers = new ArrayList<>();
   private final List<Consumer> consumers = new ArrayList<>();
   private final CountDownLatch ended;
+  private final List<String> problems = new CopyOnWriteArrayList<>();
   final AtomicLong accepted = new AtomicLong();
   final AtomicLong delivered = new AtomicLong();
 
@@ -97,13 +99,8 @@ final class ShutdownLoad {
    */
   Accounting account(List<String> remaining) {
     Set<String> acked = new HashSet<>();
-    Set<String> neverEnqueued = new HashSet<>();
     for (Producer p : producers) {
       acked.addAll(p.acked);
-      neverEnqueued.addAll(p.refused);
-      for (List<String> frame : p.pending.values()) {
-        neverEnqueued.addAll(frame); // no result: the broker never applied the frame
-      }
     }
     Map<String, Integer> deliveries = new HashMap<>();
     Set<String> taken = new HashSet<>(); // acked, and a later pull proves the ack landed
@@ -121,10 +118,12 @@ final class ShutdownLoad {
       givenBack.addAll(c.latest.values());
     }
     deliveries.forEach((item, n) -> assertThat(n).as("deliveries of %s", item).isEqualTo(1));
+    assertThat(problems).as("protocol problems seen in callbacks").isEmpty();
+    // Items of frames that were refused or never answered are outside acked, so this and the
+    // checks of the queue's content also prove that they never went in.
     assertThat(deliveries.keySet())
         .as("delivered but never acknowledged to a put")
         .isSubsetOf(acked);
-    assertThat(acked).doesNotContainAnyElementsOf(neverEnqueued);
     if (remaining != null) {
       assertThat(new HashSet<>(remaining))
           .as("the queue holds no item twice")
@@ -167,7 +166,6 @@ final class ShutdownLoad {
     // the callback thread.
     private final Map<Long, List<String>> pending = new LinkedHashMap<>();
     private final List<String> acked = new ArrayList<>();
-    private final List<String> refused = new ArrayList<>();
     private long nextFrame = 1;
     private long nextItem;
     private boolean halfClosed;
@@ -213,9 +211,12 @@ final class ShutdownLoad {
       }
       PutResult result = r.getResult();
       List<String> ids = pending.remove(result.getPutId());
-      assertThat(ids).as("a result for a frame that is not pending").isNotNull();
+      if (ids == null) {
+        // An assertion here would only cancel the call; the test reports it from account().
+        problems.add("a result for frame " + result.getPutId() + ", which is not pending");
+        return;
+      }
       acked.addAll(ids.subList(0, result.getAccepted()));
-      refused.addAll(ids.subList(result.getAccepted(), ids.size()));
       accepted.addAndGet(result.getAccepted());
       if (error == null) {
         sendFrameLocked();
@@ -284,7 +285,12 @@ final class ShutdownLoad {
       }
       PullResult result = r.getPullResult();
       // The broker applies a request's acks before its pull, so the pull's answer proves them.
-      confirmed.addAll(acksByPull.remove(result.getPullId()));
+      List<String> acks = acksByPull.remove(result.getPullId());
+      if (acks == null) {
+        problems.add("a result for pull " + result.getPullId() + ", which is not pending");
+        return;
+      }
+      confirmed.addAll(acks);
       unacked.putAll(latest);
       latest.clear();
       if (result.getOutcome() == PullOutcome.PULL_OUTCOME_DELIVERED) {

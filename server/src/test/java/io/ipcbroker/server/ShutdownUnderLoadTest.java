@@ -20,6 +20,7 @@ import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,7 +187,7 @@ class ShutdownUnderLoadTest {
   private static String read(Path file) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return ""; // not written yet
     }
   }

@@ -31,10 +31,13 @@ public final class ObjectQuota {
    * @throws BrokerException {@code QUOTA_EXCEEDED} if the broker already holds {@code max}
    */
   public void take() {
+    if (max == 0) {
+      return; // nothing to bound; UNLIMITED is shared, so it keeps no count either
+    }
     int n;
     do {
       n = live.get();
-      if (max > 0 && n >= max) {
+      if (n >= max) {
         throw BrokerException.of(
             Reason.QUOTA_EXCEEDED,
             "the broker already holds " + max + " objects; delete some first",
@@ -48,10 +51,12 @@ public final class ObjectQuota {
 
   /** Counts one object fewer: it was deleted, or its create failed after {@link #take}. */
   public void give() {
-    live.decrementAndGet();
+    if (max != 0) {
+      live.decrementAndGet();
+    }
   }
 
-  /** How many objects are counted now. */
+  /** How many objects are counted now (always 0 without a bound). */
   public int live() {
     return live.get();
   }

@@ -104,17 +104,22 @@ public final class PipeRegistry<T> {
         new PipeObject<>(
             pipeName, duplex, capacity, timer, this::bind, () -> forget(pipeName, holder[0]));
     holder[0] = pipe;
-    quota.take();
     if (pipes.putIfAbsent(pipeName, pipe) != null) {
-      quota.give();
       throw BrokerException.of(
           Reason.PIPE_ALREADY_EXISTS, "pipe " + pipeName + " exists", "pipe", pipeName);
+    }
+    try {
+      quota.take();
+    } catch (BrokerException e) {
+      pipes.remove(pipeName, pipe);
+      throw e;
     }
     if (!sessionId.isEmpty()) {
       try {
         pipe.claim('a', sessionId);
         pipe.claim('b', sessionId);
       } catch (BrokerException e) {
+        pipe.closeAll(e); // unbinds an end already claimed
         forget(pipeName, pipe);
         throw e;
       }
@@ -250,9 +255,12 @@ public final class PipeRegistry<T> {
     throw notFound(end);
   }
 
+  // Uncounted: end claims are two per pipe (bounded by the object quota) and a delivery awaiting
+  // its ack is one per end, bound at hand-over, when the receive that waited for it already
+  // counted; a quota refusal there would strand the message.
   private Runnable bind(String sessionId, Runnable onSessionEnd) {
     SessionOwned owned = s -> onSessionEnd.run();
-    Session session = sessions.attach(sessionId, owned);
+    Session session = sessions.attachUncounted(sessionId, owned);
     return () -> sessions.detach(session, owned);
   }
 

@@ -142,7 +142,7 @@ public final class Session {
     return owned.size();
   }
 
-  /** How many of them count against the waiter quota. */
+  /** How many of them count against the waiter quota (always 0 when the quota is off). */
   public synchronized int waiterCount() {
     return counted.size();
   }

@@ -34,7 +34,7 @@ public final class SessionRegistry {
   /** How often expired sessions are looked for: the precision of expiry. */
   static final long SWEEP_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-  /** The session quotas of a broker that sets none: {@code --max-sessions} and the waiter cap. */
+  /** The default {@code --max-sessions}. */
   public static final int DEFAULT_MAX_SESSIONS = 10_000;
 
   /** The default {@code --max-waiters-per-session}. */
