@@ -33,6 +33,9 @@ import java.util.Objects;
  *     small overhead); past it the queue counts as full. 0 for no cap
  * @param maxTotalQueueBytes the most bytes all queues hold together; past it every queue counts as
  *     full. 0 for no cap
+ * @param maxSharedBytes the most bytes dicts, lists and pipes hold together (each entry, element or
+ *     message counts its size and a small overhead); past it writes and sends that add bytes are
+ *     refused {@code QUOTA_EXCEEDED}. 0 for no cap
  * @param quotas how many sessions and objects the broker holds, and how much one session may wait
  *     on at once
  * @param insecure whether a non-loopback address may be served to callers it cannot identify (no
@@ -52,6 +55,7 @@ public record BrokerConfig(
     Tls tls,
     long maxQueueBytes,
     long maxTotalQueueBytes,
+    long maxSharedBytes,
     Quotas quotas,
     boolean insecure) {
 
@@ -91,6 +95,26 @@ public record BrokerConfig(
         throw new IllegalArgumentException("quotas must be 0 (none) or positive");
       }
     }
+
+    /** These quotas with {@code maxSessions}. */
+    public Quotas withMaxSessions(int maxSessions) {
+      return new Quotas(maxSessions, maxWaitersPerSession, maxObjects, maxCallsPerConnection);
+    }
+
+    /** These quotas with {@code maxWaitersPerSession}. */
+    public Quotas withMaxWaitersPerSession(int maxWaitersPerSession) {
+      return new Quotas(maxSessions, maxWaitersPerSession, maxObjects, maxCallsPerConnection);
+    }
+
+    /** These quotas with {@code maxObjects}. */
+    public Quotas withMaxObjects(int maxObjects) {
+      return new Quotas(maxSessions, maxWaitersPerSession, maxObjects, maxCallsPerConnection);
+    }
+
+    /** These quotas with {@code maxCallsPerConnection}. */
+    public Quotas withMaxCallsPerConnection(int maxCallsPerConnection) {
+      return new Quotas(maxSessions, maxWaitersPerSession, maxObjects, maxCallsPerConnection);
+    }
   }
 
   /**
@@ -123,7 +147,7 @@ public record BrokerConfig(
       throw new IllegalArgumentException(
           "the message limit must exceed the item limit by at least 64 KiB of framing");
     }
-    if (maxQueueBytes < 0 || maxTotalQueueBytes < 0) {
+    if (maxQueueBytes < 0 || maxTotalQueueBytes < 0 || maxSharedBytes < 0) {
       throw new IllegalArgumentException("byte caps must not be negative");
     }
     if (!authToken.isEmpty() && authToken.length() < TokenAuth.MIN_TOKEN_LENGTH) {
@@ -186,6 +210,7 @@ public record BrokerConfig(
     private boolean insecure;
     private long maxQueueBytes;
     private long maxTotalQueueBytes = -1;
+    private long maxSharedBytes = -1;
     private Quotas quotas = Quotas.DEFAULT;
 
     private Builder() {}
@@ -216,6 +241,18 @@ public record BrokerConfig(
             "--max-total-queue-bytes must not be negative: " + bytes);
       }
       this.maxTotalQueueBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The most bytes dicts, lists and pipes hold together; by default a quarter of the JVM's
+     * maximum heap. 0 for no cap.
+     */
+    public Builder maxSharedBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("--max-shared-bytes must not be negative: " + bytes);
+      }
+      this.maxSharedBytes = bytes;
       return this;
     }
 
@@ -303,6 +340,7 @@ public record BrokerConfig(
           tls,
           maxQueueBytes,
           maxTotalQueueBytes >= 0 ? maxTotalQueueBytes : Runtime.getRuntime().maxMemory() / 2,
+          maxSharedBytes >= 0 ? maxSharedBytes : Runtime.getRuntime().maxMemory() / 4,
           quotas,
           insecure);
     }

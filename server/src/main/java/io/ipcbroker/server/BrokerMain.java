@@ -37,6 +37,8 @@ public final class BrokerMain {
           "  --max-total-queue-bytes N",
           "                         most bytes all queues hold together; past it every queue",
           "                         counts as full (default half the maximum heap; 0: no cap)",
+          "  --max-shared-bytes N   most bytes dicts, lists and pipes hold together (default a",
+          "                         quarter of the maximum heap; 0: no cap)",
           "  --shutdown-grace-ms N  how long shutdown waits for calls (default 5000)",
           "  --spawn MODE           which processes clients may spawn: any, allowlist or off",
           "                         (default any on loopback, off elsewhere; allowlist when",
@@ -96,6 +98,7 @@ public final class BrokerMain {
           case "--max-queue-bytes" -> config.maxQueueBytes(Long.parseLong(value(args, ++i, arg)));
           case "--max-total-queue-bytes" ->
               config.maxTotalQueueBytes(Long.parseLong(value(args, ++i, arg)));
+          case "--max-shared-bytes" -> config.maxSharedBytes(Long.parseLong(value(args, ++i, arg)));
           case "--shutdown-grace-ms" ->
               config.shutdownGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
           case "--spawn" -> spawnMode = value(args, ++i, arg);
@@ -111,33 +114,13 @@ public final class BrokerMain {
           case "--output-buffer-bytes" ->
               processes = processes.withOutputBufferBytes(Integer.parseInt(value(args, ++i, arg)));
           case "--max-sessions" ->
-              quotas =
-                  new BrokerConfig.Quotas(
-                      Integer.parseInt(value(args, ++i, arg)),
-                      quotas.maxWaitersPerSession(),
-                      quotas.maxObjects(),
-                      quotas.maxCallsPerConnection());
+              quotas = quotas.withMaxSessions(Integer.parseInt(value(args, ++i, arg)));
           case "--max-waiters-per-session" ->
-              quotas =
-                  new BrokerConfig.Quotas(
-                      quotas.maxSessions(),
-                      Integer.parseInt(value(args, ++i, arg)),
-                      quotas.maxObjects(),
-                      quotas.maxCallsPerConnection());
+              quotas = quotas.withMaxWaitersPerSession(Integer.parseInt(value(args, ++i, arg)));
           case "--max-objects" ->
-              quotas =
-                  new BrokerConfig.Quotas(
-                      quotas.maxSessions(),
-                      quotas.maxWaitersPerSession(),
-                      Integer.parseInt(value(args, ++i, arg)),
-                      quotas.maxCallsPerConnection());
+              quotas = quotas.withMaxObjects(Integer.parseInt(value(args, ++i, arg)));
           case "--max-calls-per-connection" ->
-              quotas =
-                  new BrokerConfig.Quotas(
-                      quotas.maxSessions(),
-                      quotas.maxWaitersPerSession(),
-                      quotas.maxObjects(),
-                      Integer.parseInt(value(args, ++i, arg)));
+              quotas = quotas.withMaxCallsPerConnection(Integer.parseInt(value(args, ++i, arg)));
           case "--max-processes-per-session" ->
               processes = processes.withMaxLivePerSession(Integer.parseInt(value(args, ++i, arg)));
           case "--children-on-shutdown" ->

@@ -15,6 +15,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.barrier.BarrierRegistry;
 import io.ipcbroker.server.barrier.BarrierServiceImpl;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.ExecutorTimer;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.dict.DictRegistry;
@@ -153,9 +154,12 @@ public final class BrokerServer implements AutoCloseable {
     this.semaphores = new SemaphoreRegistry(timer, sessions, objects);
     this.events = new EventRegistry(timer, objects);
     this.barriers = new BarrierRegistry(timer, objects);
-    this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size(), objects);
-    this.dicts = new DictRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects);
-    this.lists = new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects);
+    ByteQuota shared = new ByteQuota(config.maxSharedBytes()); // dicts, lists and pipes together
+    this.pipes = new PipeRegistry<>(timer, sessions, p -> p.getData().size(), objects, shared);
+    this.dicts =
+        new DictRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects, shared);
+    this.lists =
+        new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects, shared);
     this.pools = new PoolRegistry<>(timer, sessions, processes, objects);
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     List<BindableService> services =

@@ -11,20 +11,26 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.v1.AcquireLockRequest;
+import io.ipcbroker.v1.AppendListRequest;
 import io.ipcbroker.v1.CreateDictRequest;
 import io.ipcbroker.v1.CreateEventRequest;
+import io.ipcbroker.v1.CreateListRequest;
 import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.DeleteListRequest;
 import io.ipcbroker.v1.DeleteLockRequest;
 import io.ipcbroker.v1.DeleteSessionRequest;
 import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.GetItemRequest;
 import io.ipcbroker.v1.GetItemResponse;
+import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
+import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PullOutcome;
+import io.ipcbroker.v1.SetDictItemRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -169,6 +175,36 @@ class QuotaInProcessTest {
             events.createEvent(CreateEventRequest.newBuilder().setName("e").build()).getCreated())
         .isTrue();
     assertFails(() -> b.create("q3", 0), Status.Code.RESOURCE_EXHAUSTED, Reason.QUOTA_EXCEEDED);
+  }
+
+  @Test
+  void dictsAndListsShareOneByteCapAndDeletesGiveBytesBack() throws Exception {
+    b = new InProcessBroker(BrokerConfig.builder().maxSharedBytes(2_000).build());
+    DictServiceGrpc.DictServiceBlockingStub dicts = DictServiceGrpc.newBlockingStub(b.channel);
+    ListServiceGrpc.ListServiceBlockingStub lists = ListServiceGrpc.newBlockingStub(b.channel);
+    dicts.createDict(CreateDictRequest.newBuilder().setName("d").build());
+    lists.createList(CreateListRequest.newBuilder().setName("l").build());
+    Payload big = text("x".repeat(900));
+    dicts.setDictItem(
+        SetDictItemRequest.newBuilder().setName("d").setKey("k").setValue(big).build());
+    lists.appendList(AppendListRequest.newBuilder().setName("l").setValue(big).build());
+    ErrorInfo info =
+        assertFails(
+            () ->
+                dicts.setDictItem(
+                    SetDictItemRequest.newBuilder()
+                        .setName("d")
+                        .setKey("k2")
+                        .setValue(big)
+                        .build()),
+            Status.Code.RESOURCE_EXHAUSTED,
+            Reason.QUOTA_EXCEEDED);
+    assertThat(info.getMetadataMap())
+        .containsEntry("quota", "shared_bytes")
+        .containsEntry("limit", "2000");
+    lists.deleteList(DeleteListRequest.newBuilder().setName("l").build());
+    dicts.setDictItem(
+        SetDictItemRequest.newBuilder().setName("d").setKey("k2").setValue(big).build());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.ipcbroker.server;
 
 import static io.ipcbroker.server.GrpcAssertions.assertError;
+import static io.ipcbroker.server.GrpcAssertions.assertFails;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -109,7 +110,9 @@ class ShutdownUnderLoadTest {
                 "--shutdown-grace-ms",
                 String.valueOf(GRACE.toMillis()),
                 "--kill-grace-ms",
-                "1000")
+                "1000",
+                "--max-objects",
+                "3")
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
@@ -141,6 +144,18 @@ class ShutdownUnderLoadTest {
       QueueServiceGrpc.QueueServiceBlockingStub queues = QueueServiceGrpc.newBlockingStub(channel);
       queues.createQueue(CreateQueueRequest.newBuilder().setName("work").setMaxsize(64).build());
       queues.createQueue(CreateQueueRequest.newBuilder().setName("idle").build());
+      queues.createQueue(CreateQueueRequest.newBuilder().setName("third").build());
+      // The flag reached the broker: a fourth object passes --max-objects.
+      assertThat(
+              assertFails(
+                      () ->
+                          queues.createQueue(
+                              CreateQueueRequest.newBuilder().setName("fourth").build()),
+                      Status.Code.RESOURCE_EXHAUSTED,
+                      Reason.QUOTA_EXCEEDED)
+                  .getMetadataMap())
+          .containsEntry("quota", "objects")
+          .containsEntry("limit", "3");
       // A unary get parked on a queue that stays empty.
       CompletableFuture<GetItemResponse> parkedGet =
           CompletableFuture.supplyAsync(

@@ -1,5 +1,6 @@
 package io.ipcbroker.server.dict;
 
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Reason;
@@ -18,19 +19,24 @@ public final class DictRegistry<V> {
   private final ObjectTable<SharedDict<V>> table;
   private final ToLongFunction<V> sizer;
   private final long pageBytes;
+  private final ByteQuota bytes;
 
   /**
    * A registry whose values measure {@code sizer} bytes, and whose listings answer at most {@code
    * pageBytes} of keys and values per page (and at least one entry).
    */
   public DictRegistry(ToLongFunction<V> sizer, long pageBytes) {
-    this(sizer, pageBytes, ObjectQuota.UNLIMITED);
+    this(sizer, pageBytes, ObjectQuota.UNLIMITED, ByteQuota.UNLIMITED);
   }
 
-  /** As above, with its objects counted in {@code quota}. */
-  public DictRegistry(ToLongFunction<V> sizer, long pageBytes, ObjectQuota quota) {
+  /**
+   * As above, with its objects counted in {@code quota} and the bytes of their contents in {@code
+   * bytes}.
+   */
+  public DictRegistry(ToLongFunction<V> sizer, long pageBytes, ObjectQuota quota, ByteQuota bytes) {
     this.sizer = sizer;
     this.pageBytes = pageBytes;
+    this.bytes = bytes;
     this.table =
         new ObjectTable<>("dict", Reason.DICT_NOT_FOUND, Reason.DICT_ALREADY_EXISTS, quota);
   }
@@ -43,7 +49,8 @@ public final class DictRegistry<V> {
    */
   public Created create(String name, boolean allowExisting) {
     ObjectTable.Opened<SharedDict<V>> opened =
-        table.create(name, allowExisting, () -> new SharedDict<>(name, sizer, pageBytes), d -> {});
+        table.create(
+            name, allowExisting, () -> new SharedDict<>(name, sizer, pageBytes, bytes), d -> {});
     return new Created(opened.object().len(), opened.created());
   }
 
@@ -63,7 +70,7 @@ public final class DictRegistry<V> {
    * @return whether there was one; false only with {@code allowMissing}
    */
   public boolean delete(String name, boolean allowMissing) {
-    return table.delete(name, allowMissing, d -> {});
+    return table.delete(name, allowMissing, SharedDict::release);
   }
 
   /** Refuses every later call with {@code SERVER_SHUTTING_DOWN}. */

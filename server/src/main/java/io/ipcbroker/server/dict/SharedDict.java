@@ -1,6 +1,7 @@
 package io.ipcbroker.server.dict;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.PageSizes;
 import io.ipcbroker.server.core.Reason;
@@ -31,6 +32,9 @@ public final class SharedDict<V> {
   /** The longest key, in Unicode code points. */
   public static final int MAX_KEY_LENGTH = 1024;
 
+  /** What an entry counts against the byte quota besides its key and value. */
+  public static final int ENTRY_OVERHEAD_BYTES = 64;
+
   private static final String TOKEN_PREFIX = "d1:";
 
   /** What a lookup found: the value, or the default if {@code found} is false. */
@@ -60,9 +64,12 @@ public final class SharedDict<V> {
   private final String name;
   private final ToLongFunction<V> sizer;
   private final long pageBytes;
+  private final ByteQuota quota;
   private final HashMap<String, Entry<V>> byKey = new HashMap<>();
   private final TreeMap<Long, Entry<V>> inOrder = new TreeMap<>();
   private long nextSeq = 1;
+  // What the entries count against the quota; given back when the dict is deleted.
+  private long heldBytes;
 
   /**
    * An empty dict called {@code name} (in error metadata).
@@ -71,9 +78,20 @@ public final class SharedDict<V> {
    * @param pageBytes the most bytes of keys and values a page holds (a page has at least one entry)
    */
   public SharedDict(String name, ToLongFunction<V> sizer, long pageBytes) {
+    this(name, sizer, pageBytes, ByteQuota.UNLIMITED);
+  }
+
+  /** As above, with the entries' bytes counted in {@code quota}. */
+  public SharedDict(String name, ToLongFunction<V> sizer, long pageBytes, ByteQuota quota) {
     this.name = name;
     this.sizer = sizer;
     this.pageBytes = pageBytes;
+    this.quota = quota;
+  }
+
+  /** What an entry counts: its key (two bytes a char), its value and a fixed overhead. */
+  private long entryBytes(String key, V value) {
+    return 2L * key.length() + sizer.applyAsLong(value) + ENTRY_OVERHEAD_BYTES;
   }
 
   /**
@@ -164,8 +182,20 @@ public final class SharedDict<V> {
       checkKey(e.getKey());
       Objects.requireNonNull(e.getValue(), "value");
     }
+    // The batch's net growth is taken once, before anything changes: a refusal sets nothing.
+    Map<String, V> last = new HashMap<>();
     for (Map.Entry<String, V> e : entries) {
-      put(e.getKey(), e.getValue());
+      last.put(e.getKey(), e.getValue());
+    }
+    long delta = 0;
+    for (Map.Entry<String, V> e : last.entrySet()) {
+      Entry<V> old = byKey.get(e.getKey());
+      delta += entryBytes(e.getKey(), e.getValue()) - (old == null ? 0 : bytesOf(old));
+    }
+    quota.change(delta);
+    heldBytes += delta;
+    for (Map.Entry<String, V> e : entries) {
+      store(e.getKey(), e.getValue());
     }
     return byKey.size();
   }
@@ -212,7 +242,15 @@ public final class SharedDict<V> {
     int n = byKey.size();
     byKey.clear();
     inOrder.clear();
+    quota.give(heldBytes);
+    heldBytes = 0;
     return n;
+  }
+
+  /** Gives the entries' bytes back to the quota: the dict was deleted. */
+  public synchronized void release() {
+    quota.give(heldBytes);
+    heldBytes = 0;
   }
 
   /**
@@ -273,7 +311,25 @@ public final class SharedDict<V> {
     return new Page<>(items, more ? encodeToken(last) : "");
   }
 
+  /**
+   * Sets {@code key}, counting the change in bytes first.
+   *
+   * @throws BrokerException {@code QUOTA_EXCEEDED} if the dicts and lists cannot grow by it
+   */
   private boolean put(String key, V value) {
+    Entry<V> old = byKey.get(key);
+    long delta = entryBytes(key, value) - (old == null ? 0 : bytesOf(old));
+    quota.change(delta);
+    heldBytes += delta;
+    return store(key, value);
+  }
+
+  private long bytesOf(Entry<V> e) {
+    return entryBytes(e.key, e.value);
+  }
+
+  /** Sets {@code key} whose bytes were already counted. */
+  private boolean store(String key, V value) {
     Entry<V> e = byKey.get(key);
     if (e != null) {
       e.value = value;
@@ -289,6 +345,9 @@ public final class SharedDict<V> {
     Entry<V> e = byKey.remove(key);
     if (e != null) {
       inOrder.remove(e.seq);
+      long bytes = bytesOf(e);
+      quota.give(bytes);
+      heldBytes -= bytes;
     }
     return e;
   }

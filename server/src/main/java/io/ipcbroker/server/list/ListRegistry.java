@@ -1,5 +1,6 @@
 package io.ipcbroker.server.list;
 
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Reason;
@@ -18,19 +19,25 @@ public final class ListRegistry<V> {
   private final ObjectTable<SharedList<V>> table;
   private final ToLongFunction<V> sizer;
   private final long sliceBytes;
+  private final ByteQuota bytes;
 
   /**
    * A registry whose elements measure {@code sizer} bytes, and whose slices answer at most {@code
    * sliceBytes} of elements at a time (and at least one element).
    */
   public ListRegistry(ToLongFunction<V> sizer, long sliceBytes) {
-    this(sizer, sliceBytes, ObjectQuota.UNLIMITED);
+    this(sizer, sliceBytes, ObjectQuota.UNLIMITED, ByteQuota.UNLIMITED);
   }
 
-  /** As above, with its objects counted in {@code quota}. */
-  public ListRegistry(ToLongFunction<V> sizer, long sliceBytes, ObjectQuota quota) {
+  /**
+   * As above, with its objects counted in {@code quota} and the bytes of their contents in {@code
+   * bytes}.
+   */
+  public ListRegistry(
+      ToLongFunction<V> sizer, long sliceBytes, ObjectQuota quota, ByteQuota bytes) {
     this.sizer = sizer;
     this.sliceBytes = sliceBytes;
+    this.bytes = bytes;
     this.table =
         new ObjectTable<>("list", Reason.LIST_NOT_FOUND, Reason.LIST_ALREADY_EXISTS, quota);
   }
@@ -43,7 +50,8 @@ public final class ListRegistry<V> {
    */
   public Created create(String name, boolean allowExisting) {
     ObjectTable.Opened<SharedList<V>> opened =
-        table.create(name, allowExisting, () -> new SharedList<>(name, sizer, sliceBytes), l -> {});
+        table.create(
+            name, allowExisting, () -> new SharedList<>(name, sizer, sliceBytes, bytes), l -> {});
     return new Created(opened.object().len(), opened.created());
   }
 
@@ -63,7 +71,7 @@ public final class ListRegistry<V> {
    * @return whether there was one; false only with {@code allowMissing}
    */
   public boolean delete(String name, boolean allowMissing) {
-    return table.delete(name, allowMissing, l -> {});
+    return table.delete(name, allowMissing, SharedList::release);
   }
 
   /** Refuses every later call with {@code SERVER_SHUTTING_DOWN}. */

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.list;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.Reason;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +19,16 @@ public final class SharedList<V> {
   /** One answer of a slice: its elements, and where the rest starts if it stopped early. */
   public record Slice<V>(List<V> values, boolean truncated, long nextStart, int len) {}
 
+  /** What an element counts against the byte quota besides its size. */
+  public static final int ELEMENT_OVERHEAD_BYTES = 32;
+
   private final String name;
   private final ToLongFunction<V> sizer;
   private final long sliceBytes;
+  private final ByteQuota quota;
   private final ArrayList<V> elements = new ArrayList<>();
+  // What the elements count against the quota; given back when the list is deleted.
+  private long heldBytes;
 
   /**
    * An empty list called {@code name} (in error metadata).
@@ -30,9 +37,26 @@ public final class SharedList<V> {
    * @param sliceBytes the most bytes one slice answer holds (it has at least one element)
    */
   public SharedList(String name, ToLongFunction<V> sizer, long sliceBytes) {
+    this(name, sizer, sliceBytes, ByteQuota.UNLIMITED);
+  }
+
+  /** As above, with the elements' bytes counted in {@code quota}. */
+  public SharedList(String name, ToLongFunction<V> sizer, long sliceBytes, ByteQuota quota) {
     this.name = name;
     this.sizer = sizer;
     this.sliceBytes = sliceBytes;
+    this.quota = quota;
+  }
+
+  /** What an element counts: its size and a fixed overhead. */
+  private long bytesOf(V value) {
+    return sizer.applyAsLong(value) + ELEMENT_OVERHEAD_BYTES;
+  }
+
+  /** Counts a change of {@code delta} bytes; throws {@code QUOTA_EXCEEDED} before any change. */
+  private void count(long delta) {
+    quota.change(delta);
+    heldBytes += delta;
   }
 
   /** The number of elements. */
@@ -42,13 +66,18 @@ public final class SharedList<V> {
 
   /** Appends {@code value}; returns the length after. */
   public synchronized int append(V value) {
-    elements.add(Objects.requireNonNull(value, "value"));
+    count(bytesOf(Objects.requireNonNull(value, "value")));
+    elements.add(value);
     return elements.size();
   }
 
   /** Appends {@code values} in order; returns the length after. */
   public synchronized int extend(List<V> values) {
-    values.forEach(v -> Objects.requireNonNull(v, "value"));
+    long bytes = 0;
+    for (V v : values) {
+      bytes += bytesOf(Objects.requireNonNull(v, "value"));
+    }
+    count(bytes);
     elements.addAll(values);
     return elements.size();
   }
@@ -61,7 +90,9 @@ public final class SharedList<V> {
   /** Replaces the element at {@code index}. */
   public synchronized void set(long index, V value) {
     Objects.requireNonNull(value, "value");
-    elements.set(resolve(index), value);
+    int at = resolve(index);
+    count(bytesOf(value) - bytesOf(elements.get(at)));
+    elements.set(at, value);
   }
 
   /**
@@ -72,6 +103,7 @@ public final class SharedList<V> {
     Objects.requireNonNull(value, "value");
     long n = elements.size();
     long at = index < 0 ? Math.max(0, index + n) : Math.min(index, n);
+    count(bytesOf(value));
     elements.add((int) at, value);
     return elements.size();
   }
@@ -86,12 +118,14 @@ public final class SharedList<V> {
       throw BrokerException.of(
           Reason.INDEX_OUT_OF_RANGE, "pop from empty list " + name, "list", name, "length", 0);
     }
-    return elements.remove(resolve(index == null ? -1 : index));
+    V removed = elements.remove(resolve(index == null ? -1 : index));
+    count(-bytesOf(removed));
+    return removed;
   }
 
   /** Removes the element at {@code index} (Python's {@code del l[index]}). */
   public synchronized void delete(long index) {
-    elements.remove(resolve(index));
+    count(-bytesOf(elements.remove(resolve(index))));
   }
 
   /**
@@ -103,7 +137,13 @@ public final class SharedList<V> {
     int n = elements.size();
     elements.clear();
     elements.trimToSize();
+    count(-heldBytes);
     return n;
+  }
+
+  /** Gives the elements' bytes back to the quota: the list was deleted. */
+  public synchronized void release() {
+    count(-heldBytes);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.pipe;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.Parked;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
@@ -33,10 +34,17 @@ final class PipeObject<T> {
 
   final String name;
   final boolean duplex;
+
+  /** What a held message counts against the byte quota besides its size. */
+  static final int MESSAGE_OVERHEAD_BYTES = 32;
+
   final int capacity;
   private final Timer timer;
   private final Binder binder;
   private final Runnable onBothClosed;
+  // Messages held (buffered or delivered and not yet acknowledged) count against the quota.
+  private final ToLongFunction<T> sizer;
+  private final ByteQuota quota;
   private final End endA = new End('a');
   private final End endB = new End('b');
   private long deliveries; // guarded by this
@@ -50,7 +58,11 @@ final class PipeObject<T> {
       int capacity,
       Timer timer,
       Binder binder,
-      Runnable onBothClosed) {
+      Runnable onBothClosed,
+      ToLongFunction<T> sizer,
+      ByteQuota quota) {
+    this.sizer = sizer;
+    this.quota = quota;
     this.name = name;
     this.duplex = duplex;
     this.capacity = capacity;
@@ -97,6 +109,11 @@ final class PipeObject<T> {
     }
   }
 
+  /** What a held message counts against the byte quota: its size and a fixed overhead. */
+  private long bytes(T message) {
+    return sizer.applyAsLong(message) + MESSAGE_OVERHEAD_BYTES;
+  }
+
   private End end(char id) {
     return id == 'a' ? endA : endB;
   }
@@ -136,6 +153,7 @@ final class PipeObject<T> {
         throw closed(e);
       }
       if (e.senders.isEmpty() && to.room() > 0 && !wait.isExpired()) {
+        quota.take(bytes(message)); // refused before anything changed
         to.buffer.add(new Msg<>(message, false));
         out.add(() -> reply.ok(true));
         serveReadersLocked(to, out);
@@ -168,6 +186,7 @@ final class PipeObject<T> {
       while (it.hasNext()) {
         if (it.next().value() == message) {
           it.remove();
+          quota.give(bytes(message));
           removed = true;
           serveSendersLocked(to, out); // room for a parked send
           break;
@@ -204,6 +223,9 @@ final class PipeObject<T> {
       Runnable answer = wait.isExpired() ? null : tryRecvLocked(w);
       if (answer != null) {
         out.add(answer);
+        // A receive without a session takes its message for good: its room goes to a parked send
+        // at once (with a session, room comes with the acknowledgement).
+        serveSendersLocked(e, out);
       } else if (wait.isNoWait() || wait.isExpired()) {
         out.add(() -> reply.ok(null));
       } else {
@@ -314,7 +336,11 @@ final class PipeObject<T> {
     // Nobody will read what was sent to this end.
     if (e.outstanding != null) {
       out.add(e.outstanding.unbind());
+      quota.give(bytes(e.outstanding.msg().value()));
       e.outstanding = null;
+    }
+    for (Msg<T> m : e.buffer) {
+      quota.give(bytes(m.value()));
     }
     e.buffer.clear();
     failParkedLocked(e, failure, out);
@@ -379,6 +405,7 @@ final class PipeObject<T> {
       return false;
     }
     out.add(e.outstanding.unbind());
+    quota.give(bytes(e.outstanding.msg().value()));
     e.outstanding = null;
     if (!e.closed) {
       serveSendersLocked(e, out);
@@ -393,6 +420,12 @@ final class PipeObject<T> {
     while (!senders.isEmpty() && to.room() > 0) {
       SendWaiter w = senders.poll();
       w.timeout.cancel();
+      try {
+        quota.take(bytes(w.message));
+      } catch (BrokerException full) {
+        out.add(() -> w.reply.fail(full)); // never buffered: the sender knows it was not sent
+        continue;
+      }
       to.buffer.add(new Msg<>(w.message, false));
       out.add(() -> w.reply.ok(true));
     }
@@ -458,6 +491,7 @@ final class PipeObject<T> {
         // Without a session nothing can give an unacknowledged delivery back: best-effort, as the
         // queue's unary GetItem, so that an abandoned anonymous call never blocks the end.
         e.buffer.poll();
+        quota.give(bytes(m.value()));
         return () -> w.reply.ok(new PipeCalls.Received<>(m.value(), id, m.delivered()));
       }
       Runnable unbind;

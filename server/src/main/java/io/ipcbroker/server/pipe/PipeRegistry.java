@@ -1,6 +1,7 @@
 package io.ipcbroker.server.pipe;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.Parked;
@@ -30,6 +31,7 @@ public final class PipeRegistry<T> {
 
   private final ConcurrentHashMap<String, PipeObject<T>> pipes = new ConcurrentHashMap<>();
   private final ObjectQuota quota;
+  private final ByteQuota bytes;
   private final AtomicLong generated = new AtomicLong();
   private final Timer timer;
   private final SessionRegistry sessions;
@@ -41,13 +43,20 @@ public final class PipeRegistry<T> {
    * {@code sessions}, and whose messages measure {@code sizer} bytes (for {@code max_bytes}).
    */
   public PipeRegistry(Timer timer, SessionRegistry sessions, ToLongFunction<T> sizer) {
-    this(timer, sessions, sizer, ObjectQuota.UNLIMITED);
+    this(timer, sessions, sizer, ObjectQuota.UNLIMITED, ByteQuota.UNLIMITED);
   }
 
-  /** As above, with the pipes counted in {@code quota}. */
+  /**
+   * As above, with the pipes counted in {@code quota} and the messages they hold in {@code bytes}.
+   */
   public PipeRegistry(
-      Timer timer, SessionRegistry sessions, ToLongFunction<T> sizer, ObjectQuota quota) {
+      Timer timer,
+      SessionRegistry sessions,
+      ToLongFunction<T> sizer,
+      ObjectQuota quota,
+      ByteQuota bytes) {
     this.quota = quota;
+    this.bytes = bytes;
     this.timer = timer;
     this.sessions = sessions;
     this.sizer = sizer;
@@ -102,7 +111,14 @@ public final class PipeRegistry<T> {
     PipeObject<T>[] holder = new PipeObject[1];
     PipeObject<T> pipe =
         new PipeObject<>(
-            pipeName, duplex, capacity, timer, this::bind, () -> forget(pipeName, holder[0]));
+            pipeName,
+            duplex,
+            capacity,
+            timer,
+            this::bind,
+            () -> forget(pipeName, holder[0]),
+            sizer,
+            bytes);
     holder[0] = pipe;
     if (pipes.putIfAbsent(pipeName, pipe) != null) {
       throw BrokerException.of(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.Reason;
 import java.util.ArrayList;
 import java.util.List;
@@ -292,5 +293,42 @@ class SharedDictTest {
       }
       assertThat(inserted).isEqualTo(1);
     }
+  }
+
+  @Test
+  void entriesCountAgainstTheByteQuotaAndGiveTheirBytesBack() {
+    // An entry of a 1-char key and a 10-char value counts 2 + 10 + the overhead.
+    long entry = 2 + 10 + SharedDict.ENTRY_OVERHEAD_BYTES;
+    ByteQuota quota = new ByteQuota(3 * entry);
+    SharedDict<String> d = new SharedDict<>("q", String::length, 1 << 20, quota);
+    String ten = "x".repeat(10);
+    d.set("a", ten);
+    d.set("b", ten);
+    assertThat(quota.held()).isEqualTo(2 * entry);
+    // A batch that would pass the quota sets nothing.
+    assertReason(
+        () -> d.update(List.of(Map.entry("c", ten), Map.entry("d", ten))), Reason.QUOTA_EXCEEDED);
+    assertThat(d.len()).isEqualTo(2);
+    assertThat(quota.held()).isEqualTo(2 * entry);
+    d.set("c", ten);
+    assertReason(() -> d.set("d", "y"), Reason.QUOTA_EXCEEDED);
+    assertReason(() -> d.setDefault("d", "y"), Reason.QUOTA_EXCEEDED);
+    assertThat(d.contains("d")).isFalse();
+    // Replacing with a smaller value gives the difference back; a larger one needs room.
+    d.set("a", "s");
+    assertThat(quota.held()).isEqualTo(3 * entry - 9);
+    assertReason(() -> d.set("a", "x".repeat(20)), Reason.QUOTA_EXCEEDED);
+    assertThat(d.get("a", null).value()).isEqualTo("s");
+    d.pop("b", null);
+    d.delete("c", false);
+    assertThat(quota.held()).isEqualTo(entry - 9);
+    d.compareAndSet("a", "s", ten);
+    assertThat(quota.held()).isEqualTo(entry);
+    d.clear();
+    assertThat(quota.held()).isZero();
+    d.update(List.of(Map.entry("a", ten), Map.entry("a", ten), Map.entry("b", ten)));
+    assertThat(quota.held()).isEqualTo(2 * entry);
+    d.release(); // deleted
+    assertThat(quota.held()).isZero();
   }
 }

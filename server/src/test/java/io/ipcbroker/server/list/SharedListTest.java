@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.Reason;
 import java.util.ArrayList;
 import java.util.List;
@@ -208,5 +209,37 @@ class SharedListTest {
       popped += w.get(30, TimeUnit.SECONDS);
     }
     assertThat(list.len()).isEqualTo(4 * 5000 - popped);
+  }
+
+  @Test
+  void elementsCountAgainstTheByteQuotaAndGiveTheirBytesBack() {
+    long element = 10 + SharedList.ELEMENT_OVERHEAD_BYTES;
+    ByteQuota quota = new ByteQuota(3 * element);
+    SharedList<String> l = new SharedList<>("q", String::length, 1 << 20, quota);
+    String ten = "x".repeat(10);
+    l.append(ten);
+    l.insert(0, ten);
+    assertThat(quota.held()).isEqualTo(2 * element);
+    // An extend that would pass the quota adds nothing.
+    assertThatThrownBy(() -> l.extend(List.of(ten, ten)))
+        .isInstanceOf(BrokerException.class)
+        .extracting(e -> ((BrokerException) e).reason())
+        .isEqualTo(Reason.QUOTA_EXCEEDED);
+    assertThat(l.len()).isEqualTo(2);
+    l.append(ten);
+    assertThatThrownBy(() -> l.append("y"))
+        .isInstanceOf(BrokerException.class)
+        .extracting(e -> ((BrokerException) e).reason())
+        .isEqualTo(Reason.QUOTA_EXCEEDED);
+    l.set(0, "s"); // 9 bytes smaller
+    assertThat(quota.held()).isEqualTo(3 * element - 9);
+    assertThat(l.pop(null)).isEqualTo(ten);
+    l.delete(0);
+    assertThat(quota.held()).isEqualTo(element);
+    l.clear();
+    assertThat(quota.held()).isZero();
+    l.extend(List.of(ten, ten));
+    l.release(); // deleted
+    assertThat(quota.held()).isZero();
   }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.ByteQuota;
 import io.ipcbroker.server.core.ExecutorTimer;
+import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Wait;
@@ -302,5 +304,64 @@ class PipeRegistryTest {
       expected.add(i);
     }
     assertThat(got).isEqualTo(expected);
+  }
+
+  @Test
+  void heldMessagesCountAgainstTheByteQuotaUntilAcknowledgedOrDeleted() throws Exception {
+    // "m1" counts 2 bytes and the overhead; the quota fits two of them and a 1-byte message.
+    long m = 2 + PipeObject.MESSAGE_OVERHEAD_BYTES;
+    long c = 1 + PipeObject.MESSAGE_OVERHEAD_BYTES;
+    ByteQuota quota = new ByteQuota(2 * m + c);
+    PipeRegistry<String> capped =
+        new PipeRegistry<>(timer, sessions, s -> s.length(), ObjectQuota.UNLIMITED, quota);
+    try {
+      capped.create("bytes", true, 0, "");
+      capped.create("cap1", true, 1, "");
+      capped.send("bytes.a", "m1", Wait.NO_WAIT, into(new CompletableFuture<>()));
+      capped.send("bytes.a", "m2", Wait.NO_WAIT, into(new CompletableFuture<>()));
+      CompletableFuture<Boolean> first = new CompletableFuture<>();
+      capped.send("cap1.a", "c", Wait.NO_WAIT, into(first));
+      assertThat(result(first)).isTrue();
+      assertThat(quota.held()).isEqualTo(2 * m + c);
+      // The pipe is full, so this send waits for room; the quota is full, so m3 is refused.
+      CompletableFuture<Boolean> waiting = new CompletableFuture<>();
+      capped.send("cap1.a", "c2-is-larger", Wait.ofNanos(10_000_000_000L), into(waiting));
+      assertReason(
+          () -> capped.send("bytes.a", "m3", Wait.NO_WAIT, into(new CompletableFuture<>())),
+          Reason.QUOTA_EXCEEDED);
+      // Room in the pipe comes, but not enough bytes: the waiting send is refused, not buffered.
+      CompletableFuture<PipeCalls.Received<String>> got = new CompletableFuture<>();
+      capped.recv("cap1.b", null, "", 0, Wait.NO_WAIT, into(got));
+      assertThat(result(got).message()).isEqualTo("c");
+      assertReason(() -> result(waiting), Reason.QUOTA_EXCEEDED);
+      assertThat(quota.held()).isEqualTo(2 * m);
+
+      // A delivery counts until its acknowledgement; deleting the pipe gives back the rest.
+      String r = sessions.create(0, "reader").id();
+      CompletableFuture<PipeCalls.Received<String>> d1 = new CompletableFuture<>();
+      capped.recv("bytes.b", r, "", 0, Wait.NO_WAIT, into(d1));
+      assertThat(quota.held()).isEqualTo(2 * m);
+      CompletableFuture<PipeCalls.Received<String>> d2 = new CompletableFuture<>();
+      capped.recv("bytes.b", r, result(d1).deliveryId(), 0, Wait.NO_WAIT, into(d2));
+      assertThat(result(d2).message()).isEqualTo("m2");
+      assertThat(quota.held()).isEqualTo(m);
+      capped.delete("bytes", false);
+      assertThat(quota.held()).isZero();
+    } finally {
+      capped.shutdown();
+    }
+  }
+
+  @Test
+  void aReceiveWithoutASessionMakesRoomForAParkedSendAtOnce() {
+    pipes.create("full", true, 1, "");
+    assertThat(send("full.a", "a", Wait.NO_WAIT)).isTrue();
+    CompletableFuture<Boolean> waiting = new CompletableFuture<>();
+    pipes.send("full.a", "b", Wait.ofNanos(60_000_000_000L), into(waiting));
+    assertThat(waiting).isNotDone();
+    assertThat(recv("full.b", null, "", Wait.NO_WAIT).message()).isEqualTo("a");
+    // Answered well before its 60 s wait ends (result() waits 10 s at most).
+    assertThat(result(waiting)).isTrue();
+    assertThat(recv("full.b", null, "", Wait.NO_WAIT).message()).isEqualTo("b");
   }
 }
