@@ -18,6 +18,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import io.ipcbroker.v1.AdminServiceGrpc;
 import io.ipcbroker.v1.BarrierServiceGrpc;
 import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.ErrorReason;
@@ -94,7 +95,8 @@ class FuzzConformanceTest {
           PipeServiceGrpc.getServiceDescriptor(),
           DictServiceGrpc.getServiceDescriptor(),
           ListServiceGrpc.getServiceDescriptor(),
-          PoolServiceGrpc.getServiceDescriptor());
+          PoolServiceGrpc.getServiceDescriptor(),
+          AdminServiceGrpc.getServiceDescriptor());
 
   private final String run = Rpc.uniqueName("fz");
   private List<String> strings;

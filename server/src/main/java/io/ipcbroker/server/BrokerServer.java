@@ -12,6 +12,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ipcbroker.server.admin.AdminServiceImpl;
+import io.ipcbroker.server.admin.BrokerFigures;
 import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.barrier.BarrierRegistry;
 import io.ipcbroker.server.barrier.BarrierServiceImpl;
@@ -36,12 +38,14 @@ import io.ipcbroker.server.queue.QueueLimits;
 import io.ipcbroker.server.queue.QueueRegistry;
 import io.ipcbroker.server.queue.QueueServiceImpl;
 import io.ipcbroker.server.rpc.MalformedRequests;
+import io.ipcbroker.server.rpc.PeerAddress;
 import io.ipcbroker.server.semaphore.SemaphoreRegistry;
 import io.ipcbroker.server.semaphore.SemaphoreServiceImpl;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.server.value.ValueRegistry;
 import io.ipcbroker.server.value.ValueServiceImpl;
+import io.ipcbroker.v1.AdminServiceGrpc;
 import io.ipcbroker.v1.BarrierServiceGrpc;
 import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.EventServiceGrpc;
@@ -56,10 +60,13 @@ import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import io.ipcbroker.v1.ValueServiceGrpc;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +101,8 @@ public final class BrokerServer implements AutoCloseable {
   private final Object lifecycle = new Object();
   private boolean started;
   private boolean stopped;
+  private Instant startTime; // guarded by lifecycle
+  private static final String VERSION = version();
 
   /** A broker that will listen on TCP as {@code config} says. */
   public BrokerServer(BrokerConfig config) {
@@ -175,7 +184,8 @@ public final class BrokerServer implements AutoCloseable {
             new PipeServiceImpl(pipes, sessions, config.maxItemBytes()),
             new DictServiceImpl(dicts, config.maxItemBytes()),
             new ListServiceImpl(lists, config.maxItemBytes()),
-            new PoolServiceImpl(pools, sessions, config.maxItemBytes()));
+            new PoolServiceImpl(pools, sessions, config.maxItemBytes()),
+            new AdminServiceImpl(this::figures, sessions, sessionService::toProto));
 
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     if (!config.authToken().isEmpty()) {
@@ -183,8 +193,10 @@ public final class BrokerServer implements AutoCloseable {
       builder.intercept(new AuthGate(new TokenAuth(config.authToken())));
     }
     for (BindableService s : services) {
+      // Interceptors run last-given first: the gate, then the peer's address for the service.
       builder.addService(
-          ServerInterceptors.intercept(MalformedRequests.guard(s.bindService()), gate));
+          ServerInterceptors.intercept(
+              MalformedRequests.guard(s.bindService()), new PeerAddress(), gate));
     }
     builder
         .addService(health.getHealthService())
@@ -213,6 +225,7 @@ public final class BrokerServer implements AutoCloseable {
         return false;
       }
       server.start();
+      startTime = Instant.now();
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SessionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -227,6 +240,7 @@ public final class BrokerServer implements AutoCloseable {
     health.setStatus(DictServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ListServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(PoolServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(AdminServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("ipcbroker serving on {} (server id {})", address(), sessions.serverId());
     return true;
   }
@@ -285,6 +299,45 @@ public final class BrokerServer implements AutoCloseable {
       host = "[" + host + "]";
     }
     return host + ":" + port;
+  }
+
+  /** The broker's version, from the build; "dev" when run from classes that Maven did not build. */
+  public static String version() {
+    try (InputStream in = BrokerServer.class.getResourceAsStream("version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      String v = p.getProperty("version", "");
+      return v.isEmpty() || v.startsWith("$") ? "dev" : v;
+    } catch (IOException e) {
+      return "dev";
+    }
+  }
+
+  /** The identity and live totals that {@code GetBrokerStatus} answers. */
+  BrokerFigures figures() {
+    ProcessRegistry.Counts processCounts = processes.counts();
+    BrokerConfig.Tls tls = config.tls();
+    Instant started;
+    synchronized (lifecycle) {
+      started = startTime;
+    }
+    return new BrokerFigures(
+        sessions.serverId(),
+        VERSION,
+        started,
+        address(),
+        !config.authToken().isEmpty(),
+        tls != null,
+        tls != null && tls.clientCa() != null,
+        sessions.size(),
+        queues.size(),
+        queues.heldBytes(),
+        config.maxTotalQueueBytes(),
+        processCounts.running(),
+        processCounts.records(),
+        pools.list().size());
   }
 
   /** The broker's queues (for tests that look at what a shutdown left). */

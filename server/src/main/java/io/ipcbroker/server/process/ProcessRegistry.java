@@ -152,6 +152,22 @@ public final class ProcessRegistry {
     return pool;
   }
 
+  /** How many records there are, and how many of them have not exited (for operators). */
+  public record Counts(int records, int running) {}
+
+  /** Counts the records now. */
+  public Counts counts() {
+    int running = 0;
+    int all = 0;
+    for (ProcessRecord r : records.values()) {
+      all++;
+      if (r.state() != ProcessState.EXITED) {
+        running++;
+      }
+    }
+    return new Counts(all, running);
+  }
+
   /** The records of {@code sessionId} that have not exited. */
   private int liveOf(String sessionId) {
     int n = 0;

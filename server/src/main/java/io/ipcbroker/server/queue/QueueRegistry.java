@@ -291,6 +291,11 @@ public final class QueueRegistry<T> {
     return queues.size();
   }
 
+  /** The bytes all queues hold now, as the broker-wide byte cap counts them. */
+  public long heldBytes() {
+    return context.budget().held();
+  }
+
   /**
    * Ends every parked call and bound stream with {@link Reason#SERVER_SHUTTING_DOWN} and refuses
    * new work. No item is handed over afterwards.

@@ -17,6 +17,8 @@ public final class Session {
   private final Instant createTime;
   private final String clientName;
   private final String processId;
+  private final String clientAddress;
+  private final long sequence;
   // Python counts every Process() its parent constructs; a session plays the parent here.
   private final AtomicInteger processCounter = new AtomicInteger();
   private volatile long expiresAtNanos;
@@ -34,7 +36,11 @@ public final class Session {
       Instant createTime,
       String clientName,
       String processId,
+      String clientAddress,
+      long sequence,
       long nowNanos) {
+    this.clientAddress = clientAddress;
+    this.sequence = sequence;
     this.id = id;
     this.ttlNanos = ttlNanos;
     this.createTime = createTime;
@@ -66,6 +72,16 @@ public final class Session {
   /** The broker-spawned process the client runs in, or empty. */
   public String processId() {
     return processId;
+  }
+
+  /** Where the client connected from when it created the session ({@code host:port}), or empty. */
+  public String clientAddress() {
+    return clientAddress;
+  }
+
+  /** The order of creation among the broker's sessions: 1, 2, ... */
+  public long sequence() {
+    return sequence;
   }
 
   /** The number of the next process this session creates: 1, 2, ... */

@@ -6,11 +6,14 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +45,7 @@ public final class SessionRegistry {
 
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final Object creates = new Object();
+  private final AtomicLong sequence = new AtomicLong();
   private final int maxSessions;
   private final int maxWaitersPerSession;
   private final Clock clock;
@@ -105,6 +109,15 @@ public final class SessionRegistry {
    * @param ttlSeconds the TTL; 0 means {@link #DEFAULT_TTL_SECONDS}
    */
   public Session create(double ttlSeconds, String clientName, String processId) {
+    return create(ttlSeconds, clientName, processId, "");
+  }
+
+  /**
+   * As above, for a client that connected from {@code clientAddress} ({@code host:port}, or empty
+   * when unknown).
+   */
+  public Session create(
+      double ttlSeconds, String clientName, String processId, String clientAddress) {
     checkNotShutdown();
     if (ttlSeconds == 0) {
       ttlSeconds = DEFAULT_TTL_SECONDS;
@@ -138,6 +151,8 @@ public final class SessionRegistry {
             clock.instant(),
             clientName,
             processId,
+            clientAddress,
+            sequence.incrementAndGet(),
             nanoTime.getAsLong());
     synchronized (creates) {
       if (maxSessions > 0 && sessions.size() >= maxSessions) {
@@ -240,6 +255,28 @@ public final class SessionRegistry {
     if (session != null) {
       session.disown(owned);
     }
+  }
+
+  /** One page of {@link #list}: the sessions, and the sequence to continue after (0: no more). */
+  public record Page(List<Session> sessions, long nextAfter) {}
+
+  /**
+   * The live sessions created after the one of sequence {@code after} (0: from the first), oldest
+   * first, at most {@code max}.
+   */
+  public Page list(long after, int max) {
+    List<Session> live = new ArrayList<>();
+    for (Session s : sessions.values()) {
+      if (!s.isEnded() && s.sequence() > after) {
+        live.add(s);
+      }
+    }
+    live.sort(Comparator.comparingLong(Session::sequence));
+    if (live.size() <= max) {
+      return new Page(live, 0);
+    }
+    List<Session> page = new ArrayList<>(live.subList(0, max));
+    return new Page(page, page.get(max - 1).sequence());
   }
 
   /** How many sessions are live. */

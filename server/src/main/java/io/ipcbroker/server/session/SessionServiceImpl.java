@@ -4,6 +4,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.rpc.PeerAddress;
 import io.ipcbroker.server.rpc.Rpcs;
 import io.ipcbroker.server.rpc.SerializedSender;
 import io.ipcbroker.server.rpc.Timestamps;
@@ -60,7 +61,12 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
           if (!processId.isEmpty()) {
             checkProcess.accept(processId);
           }
-          Session s = sessions.create(request.getTtlSeconds(), request.getClientName(), processId);
+          Session s =
+              sessions.create(
+                  request.getTtlSeconds(),
+                  request.getClientName(),
+                  processId,
+                  PeerAddress.current());
           return CreateSessionResponse.newBuilder().setSession(toProto(s)).build();
         });
   }
@@ -194,7 +200,8 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
     }
   }
 
-  private io.ipcbroker.v1.Session toProto(Session s) {
+  /** The proto form of {@code s}, as every call that answers a session gives it. */
+  public io.ipcbroker.v1.Session toProto(Session s) {
     return io.ipcbroker.v1.Session.newBuilder()
         .setSessionId(s.id())
         .setTtlSeconds(s.ttlNanos() / 1e9)

@@ -1,0 +1,55 @@
+package io.ipcbroker.cli;
+
+import io.grpc.ManagedChannel;
+import io.ipcbroker.v1.ListQueuesRequest;
+import io.ipcbroker.v1.ListQueuesResponse;
+import io.ipcbroker.v1.Queue;
+import io.ipcbroker.v1.QueueKind;
+import io.ipcbroker.v1.QueueServiceGrpc;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Every queue with its figures. */
+@Command(name = "queues", description = "Lists the queues with their sizes and waiting calls.")
+final class QueuesCommand extends ClientCommand {
+  @Option(names = "--prefix", paramLabel = "TEXT", description = "only queues whose name starts so")
+  String prefix = "";
+
+  @Override
+  int run(ManagedChannel channel) {
+    QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(channel);
+    ListQueuesResponse.Builder all = ListQueuesResponse.newBuilder();
+    String token = "";
+    do {
+      ListQueuesResponse page =
+          stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
+              .listQueues(
+                  ListQueuesRequest.newBuilder()
+                      .setNamePrefix(prefix)
+                      .setPageSize(1000)
+                      .setPageToken(token)
+                      .build());
+      all.addAllQueues(page.getQueuesList());
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    if (json) {
+      printJson(all);
+      return OK;
+    }
+    Table t = new Table("NAME", "SIZE", "MAXSIZE", "UNACKED", "GETTERS", "PUTTERS", "KIND", "AGE");
+    for (Queue q : all.getQueuesList()) {
+      t.row(
+          q.getName(),
+          q.getSize(),
+          q.getMaxsize() == 0 ? "-" : q.getMaxsize(),
+          q.getUnacked(),
+          q.getWaitingGetters(),
+          q.getWaitingPutters(),
+          q.getKind() == QueueKind.QUEUE_KIND_JOINABLE ? "joinable" : "standard",
+          Format.age(q.getCreateTime()));
+    }
+    t.print(out());
+    return OK;
+  }
+}

@@ -1,0 +1,119 @@
+package io.ipcbroker.server.admin;
+
+import io.grpc.stub.StreamObserver;
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Names;
+import io.ipcbroker.server.core.PageSizes;
+import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.rpc.Rpcs;
+import io.ipcbroker.server.rpc.Timestamps;
+import io.ipcbroker.server.session.Session;
+import io.ipcbroker.server.session.SessionRegistry;
+import io.ipcbroker.v1.AdminServiceGrpc;
+import io.ipcbroker.v1.BrokerStatus;
+import io.ipcbroker.v1.GetBrokerStatusRequest;
+import io.ipcbroker.v1.GetBrokerStatusResponse;
+import io.ipcbroker.v1.ListSessionsRequest;
+import io.ipcbroker.v1.ListSessionsResponse;
+import io.ipcbroker.v1.SessionSummary;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Serves {@code ipcbroker.v1.AdminService}: read-only views that belong to no one object kind. The
+ * figures come from the registries through {@code figures}; this class only translates them.
+ */
+public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
+  private static final String TOKEN_PREFIX = "s1:";
+
+  private final Supplier<BrokerFigures> figures;
+  private final SessionRegistry sessions;
+  private final Function<Session, io.ipcbroker.v1.Session> sessionProto;
+
+  /**
+   * Serves {@code figures} and the sessions of {@code sessions}, each described as {@code
+   * sessionProto} describes it (as the session service does).
+   */
+  public AdminServiceImpl(
+      Supplier<BrokerFigures> figures,
+      SessionRegistry sessions,
+      Function<Session, io.ipcbroker.v1.Session> sessionProto) {
+    this.figures = figures;
+    this.sessions = sessions;
+    this.sessionProto = sessionProto;
+  }
+
+  @Override
+  public void getBrokerStatus(
+      GetBrokerStatusRequest request, StreamObserver<GetBrokerStatusResponse> observer) {
+    Rpcs.unary(
+        observer,
+        () -> GetBrokerStatusResponse.newBuilder().setStatus(toProto(figures.get())).build());
+  }
+
+  @Override
+  public void listSessions(
+      ListSessionsRequest request, StreamObserver<ListSessionsResponse> observer) {
+    Rpcs.unary(
+        observer,
+        () -> {
+          int max = PageSizes.limit(request.getPageSize());
+          SessionRegistry.Page page = sessions.list(decode(request.getPageToken()), max);
+          ListSessionsResponse.Builder response = ListSessionsResponse.newBuilder();
+          for (Session s : page.sessions()) {
+            response.addSessions(
+                SessionSummary.newBuilder()
+                    .setSession(sessionProto.apply(s))
+                    .setClientAddress(s.clientAddress())
+                    .setOwned(s.ownedCount())
+                    .setWaiting(s.waiterCount()));
+          }
+          if (page.nextAfter() != 0) {
+            response.setNextPageToken(TOKEN_PREFIX + page.nextAfter());
+          }
+          return response.build();
+        });
+  }
+
+  private static long decode(String token) {
+    if (token.isEmpty()) {
+      return 0;
+    }
+    try {
+      if (token.startsWith(TOKEN_PREFIX)) {
+        long after = Long.parseLong(token.substring(TOKEN_PREFIX.length()));
+        if (after > 0) {
+          return after;
+        }
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw BrokerException.of(
+        Reason.INVALID_FIELD_VALUE,
+        "page_token was not returned by ListSessions",
+        "field",
+        "page_token",
+        "value",
+        Names.abbreviate(token));
+  }
+
+  private static BrokerStatus toProto(BrokerFigures f) {
+    return BrokerStatus.newBuilder()
+        .setServerId(f.serverId())
+        .setVersion(f.version())
+        .setStartTime(Timestamps.of(f.startTime()))
+        .setAddress(f.address())
+        .setTokenRequired(f.tokenRequired())
+        .setTls(f.tls())
+        .setClientCertificatesRequired(f.clientCertificatesRequired())
+        .setSessions(f.sessions())
+        .setQueues(f.queues())
+        .setQueueBytes(f.queueBytes())
+        .setMaxQueueBytes(f.maxQueueBytes())
+        .setProcessesRunning(f.processesRunning())
+        .setProcesses(f.processes())
+        .setPools(f.pools())
+        .build();
+  }
+}
