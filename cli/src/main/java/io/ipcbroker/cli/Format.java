@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.ipcbroker.v1.BrokerStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 
 /** How figures read in tables. */
 final class Format {
@@ -24,7 +25,7 @@ final class Format {
     if (s >= 60) {
       return (s / 60) + "m " + (s % 60) + "s";
     }
-    return String.format("%.1fs", d.toMillis() / 1000.0);
+    return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
   }
 
   /** How long ago {@code t} was. */
@@ -52,7 +53,7 @@ final class Format {
       v /= 1024;
       u++;
     }
-    return String.format("%.1f %s", v, units[u]);
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 
   static String security(BrokerStatus s) {

@@ -24,6 +24,7 @@ import picocli.CommandLine.Parameters;
  * interrupted or killed first leaves it for the next consumer.
  */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "get",
     description =
         "Takes one item from a queue and writes its bytes to stdout (exit 1 if none came).")
@@ -92,7 +93,13 @@ final class GetCommand extends ClientCommand {
     Delivery d = result.getDeliveries(0);
     if (json) {
       printJson(d);
+      if (out().checkError()) {
+        // Not written: no ack, so the item goes back to the queue when the stream ends.
+        err().println("ipcbroker: cannot write the item; it stays in queue " + queue);
+        return ERROR;
+      }
     } else {
+      // A write error throws before the ack below: the item goes back to the queue.
       OutputStream raw = Main.rawOutput();
       d.getPayload().getData().writeTo(raw);
       raw.flush();

@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /** A process's captured output. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "logs",
     description = "Writes a process's captured stdout (or stderr) to stdout; -f follows it.")
 final class LogsCommand extends ClientCommand {

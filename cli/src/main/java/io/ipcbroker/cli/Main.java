@@ -1,8 +1,12 @@
 package io.ipcbroker.cli;
 
+import io.ipcbroker.server.BrokerMain;
 import io.ipcbroker.server.BrokerServer;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,15 +41,34 @@ public final class Main implements Runnable {
 
   private static volatile Map<String, String> environment = System.getenv();
   private static volatile InputStream input = System.in;
-  private static volatile OutputStream rawOutput = System.out;
+  // Not System.out: a PrintStream swallows write errors, and get must not ack what it failed to
+  // write (a closed pipe, a full disk).
+  private static volatile OutputStream rawOutput = new FileOutputStream(FileDescriptor.out);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Mixin Connection connection;
 
   /** Runs the command line and exits with its status. */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
+    String[] serve = serveArgs(args);
+    if (serve != null) {
+      BrokerMain.main(serve); // exits the process itself once the broker stops
+      return;
+    }
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The broker's own arguments when {@code args} run {@code serve}, else null. They go to the
+   * broker untouched: the client options (--target, --tls-cert...) must not take the broker's own
+   * flags of the same names away from it.
+   */
+  static String[] serveArgs(String[] args) {
+    if (args.length == 0 || !args[0].equals("serve")) {
+      return null;
+    }
+    return Arrays.copyOfRange(args, 1, args.length);
   }
 
   /** The command line, ready to execute (tests set its output streams). */
@@ -90,8 +113,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    // No subcommand: show what there is.
-    spec.commandLine().usage(spec.commandLine().getErr());
+    // No subcommand: picocli prints the message and the usage, and exits 2.
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
   }
 

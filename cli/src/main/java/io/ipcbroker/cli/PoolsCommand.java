@@ -10,7 +10,10 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 
 /** The worker pools and how their tasks stand. */
-@Command(name = "pools", description = "Lists the worker pools with their workers and task counts.")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "pools",
+    description = "Lists the worker pools with their workers and task counts.")
 final class PoolsCommand extends ClientCommand {
   @Override
   int run(ManagedChannel channel) {

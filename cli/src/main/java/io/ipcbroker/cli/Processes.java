@@ -44,6 +44,9 @@ final class Processes {
    *     FAILED_PRECONDITION} if several do (their ids are in the description)
    */
   static String resolve(Channel channel, String idOrName) {
+    if (idOrName.isBlank()) {
+      throw Status.INVALID_ARGUMENT.withDescription("no process named").asRuntimeException();
+    }
     List<ProcessInfo> named = list(channel, idOrName);
     if (named.isEmpty()) {
       return idOrName; // an id, or nothing: the broker answers PROCESS_NOT_FOUND

@@ -4,10 +4,14 @@ import io.grpc.ManagedChannel;
 import io.ipcbroker.v1.ListProcessesResponse;
 import io.ipcbroker.v1.ProcessInfo;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 
 /** The broker's process records. */
-@Command(name = "ps", description = "Lists the processes the broker spawned, running and exited.")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "ps",
+    description = "Lists the processes the broker spawned, running and exited.")
 final class PsCommand extends ClientCommand {
   @Override
   int run(ManagedChannel channel) {
@@ -23,7 +27,7 @@ final class PsCommand extends ClientCommand {
           p.getId(),
           p.getName(),
           p.hasPid() ? p.getPid() : "-",
-          p.getState().name().replace("PROCESS_STATE_", "").toLowerCase(java.util.Locale.ROOT),
+          p.getState().name().replace("PROCESS_STATE_", "").toLowerCase(Locale.ROOT),
           exit(p),
           p.getDaemon() ? "yes" : "no",
           p.getSessionId().isEmpty() ? "-" : p.getSessionId(),

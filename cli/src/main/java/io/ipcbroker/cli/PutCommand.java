@@ -16,6 +16,7 @@ import picocli.CommandLine.Parameters;
 
 /** Puts one item on a queue. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "put",
     description =
         "Puts one item on a queue: DATA as UTF-8 text, or the bytes of stdin for - or none.")

@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Every queue with its figures. */
-@Command(name = "queues", description = "Lists the queues with their sizes and waiting calls.")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "queues",
+    description = "Lists the queues with their sizes and waiting calls.")
 final class QueuesCommand extends ClientCommand {
   @Option(names = "--prefix", paramLabel = "TEXT", description = "only queues whose name starts so")
   String prefix = "";

@@ -9,7 +9,10 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 
 /** The live sessions: who is connected, from where, holding how much. */
-@Command(name = "sessions", description = "Lists the live sessions and what each holds.")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "sessions",
+    description = "Lists the live sessions and what each holds.")
 final class SessionsCommand extends ClientCommand {
   @Override
   int run(ManagedChannel channel) {

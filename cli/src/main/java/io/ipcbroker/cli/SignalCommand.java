@@ -33,7 +33,10 @@ abstract class SignalCommand extends ClientCommand {
     return OK;
   }
 
-  @Command(name = "terminate", description = "Sends SIGTERM to a process (Python's terminate()).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "terminate",
+      description = "Sends SIGTERM to a process (Python's terminate()).")
   static final class Terminate extends SignalCommand {
     @Override
     Signal signal() {
@@ -41,7 +44,10 @@ abstract class SignalCommand extends ClientCommand {
     }
   }
 
-  @Command(name = "kill", description = "Sends SIGKILL to a process (Python's kill()).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "kill",
+      description = "Sends SIGKILL to a process (Python's kill()).")
   static final class Kill extends SignalCommand {
     @Override
     Signal signal() {

@@ -1,6 +1,7 @@
 package io.ipcbroker.cli;
 
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateProcessResponse;
 import io.ipcbroker.v1.CreateSessionRequest;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Parameters;
  * logs}, {@code terminate} and {@code kill} reach it by id or name.
  */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "spawn",
     description =
         "Starts a program on the broker's host (ipcbroker spawn [--name N] -- CMD ARG...).")
@@ -61,7 +63,12 @@ final class SpawnCommand extends ClientCommand {
       }
       return OK;
     } finally {
-      sessions.deleteSession(DeleteSessionRequest.newBuilder().setSessionId(session).build());
+      try {
+        sessions.deleteSession(DeleteSessionRequest.newBuilder().setSessionId(session).build());
+      } catch (StatusRuntimeException e) {
+        // The process stands either way; the session ends with its TTL.
+        err().println("ipcbroker: warning: could not end the spawn's session: " + describe(e));
+      }
     }
   }
 }

@@ -6,16 +6,20 @@ import io.ipcbroker.v1.BrokerStatus;
 import io.ipcbroker.v1.GetBrokerStatusRequest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 
 /** The broker's identity and totals. */
-@Command(name = "status", description = "Shows the broker's identity and live totals.")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "status",
+    description = "Shows the broker's identity and live totals.")
 final class StatusCommand extends ClientCommand {
   @Override
   int run(ManagedChannel channel) {
     BrokerStatus s =
         AdminServiceGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(Main.CALL_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
+            .withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
             .getBrokerStatus(GetBrokerStatusRequest.getDefaultInstance())
             .getStatus();
     if (json) {

@@ -306,6 +306,38 @@ class CliTest {
   }
 
   @Test
+  void serveHandsEveryArgumentToTheBrokerUntouched() {
+    // The client options share names with the broker's (--tls-cert, --tls-key): serve must not
+    // take them.
+    assertThat(Main.serveArgs(new String[] {"serve", "--tls-cert", "c.pem", "--tls-key", "k.pem"}))
+        .containsExactly("--tls-cert", "c.pem", "--tls-key", "k.pem");
+    assertThat(Main.serveArgs(new String[] {"status", "serve"})).isNull();
+    assertThat(Main.serveArgs(new String[0])).isNull();
+  }
+
+  @Test
+  void everyClientSubcommandHasHelp() {
+    for (String command :
+        List.of(
+            "status",
+            "queues",
+            "put",
+            "get",
+            "spawn",
+            "ps",
+            "logs",
+            "terminate",
+            "kill",
+            "sessions",
+            "pools")) {
+      Run help = runExactly(new byte[0], command, "--help");
+      assertThat(help.exit()).as(command).isZero();
+      assertThat(help.out()).as(command).contains("Usage: ipcbroker " + command);
+    }
+    assertThat(runExactly(new byte[0]).exit()).as("no subcommand").isEqualTo(2);
+  }
+
+  @Test
   void poolsListsNoneOnAFreshBroker() {
     Run table = run("pools");
     assertThat(table.exit()).isZero();
@@ -331,7 +363,7 @@ class CliTest {
               file.toString(),
               "status");
       assertThat(signed.exit()).isZero();
-      assertThat(signed.out()).contains("token");
+      assertThat(signed.out()).contains("plaintext, token");
       Run unsigned = runExactly(new byte[0], "status", "--target", guarded.address());
       assertThat(unsigned.exit()).isEqualTo(2);
       assertThat(unsigned.err()).contains("UNAUTHENTICATED").contains("TOKEN_MISSING");

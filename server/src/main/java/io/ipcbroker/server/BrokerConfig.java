@@ -38,6 +38,9 @@ import java.util.Objects;
  *     refused {@code QUOTA_EXCEEDED}. 0 for no cap
  * @param quotas how many sessions and objects the broker holds, and how much one session may wait
  *     on at once
+ * @param metricsHost the address of the metrics port
+ * @param metricsPort the port of {@code /metrics} and the status page; 0 picks a free one, -1 for
+ *     none
  * @param insecure whether a non-loopback address may be served to callers it cannot identify (no
  *     token, no client certificates)
  */
@@ -57,6 +60,8 @@ public record BrokerConfig(
     long maxTotalQueueBytes,
     long maxSharedBytes,
     Quotas quotas,
+    String metricsHost,
+    int metricsPort,
     boolean insecure) {
 
   /**
@@ -154,6 +159,16 @@ public record BrokerConfig(
       throw new IllegalArgumentException(
           "the auth token must be at least " + TokenAuth.MIN_TOKEN_LENGTH + " characters");
     }
+    if (metricsPort < -1 || metricsPort > 65535) {
+      throw new IllegalArgumentException("metrics port must be within [0, 65535]: " + metricsPort);
+    }
+    if (metricsPort >= 0 && !insecure && !isLoopback(metricsHost)) {
+      // The status page and metrics name every queue, process and session, to anyone, unsigned.
+      throw new IllegalArgumentException(
+          "refusing to serve metrics on "
+              + metricsHost
+              + " (not loopback): they need no token; pass --insecure to serve them anyway");
+    }
     boolean callersProven = !authToken.isEmpty() || (tls != null && tls.clientCa() != null);
     if (!insecure && !callersProven && !isLoopback(host)) {
       // Anyone who reaches the port could read and write every queue and spawn programs; TLS
@@ -212,8 +227,17 @@ public record BrokerConfig(
     private long maxTotalQueueBytes = -1;
     private long maxSharedBytes = -1;
     private Quotas quotas = Quotas.DEFAULT;
+    private String metricsHost = "127.0.0.1";
+    private int metricsPort = -1;
 
     private Builder() {}
+
+    /** Serves {@code /metrics} and the status page on {@code host:port} (port 0: a free one). */
+    public Builder metrics(String host, int port) {
+      this.metricsHost = Objects.requireNonNull(host, "host");
+      this.metricsPort = port;
+      return this;
+    }
 
     /** Session and object quotas; {@link Quotas#DEFAULT} unless set. */
     public Builder quotas(Quotas quotas) {
@@ -342,6 +366,8 @@ public record BrokerConfig(
           maxTotalQueueBytes >= 0 ? maxTotalQueueBytes : Runtime.getRuntime().maxMemory() / 2,
           maxSharedBytes >= 0 ? maxSharedBytes : Runtime.getRuntime().maxMemory() / 4,
           quotas,
+          metricsHost,
+          metricsPort,
           insecure);
     }
   }

@@ -37,6 +37,10 @@ public final class BrokerMain {
           "  --max-total-queue-bytes N",
           "                         most bytes all queues hold together; past it every queue",
           "                         counts as full (default half the maximum heap; 0: no cap)",
+          "  --metrics-port N       serve Prometheus metrics (/metrics) and a status page (/)",
+          "                         on this port; 0 picks a free one (default: none)",
+          "  --metrics-host HOST    the metrics port's address (default 127.0.0.1; another",
+          "                         than loopback needs --insecure: they need no token)",
           "  --max-shared-bytes N   most bytes dicts, lists and pipes hold together (default a",
           "                         quarter of the maximum heap; 0: no cap)",
           "  --shutdown-grace-ms N  how long shutdown waits for calls (default 5000)",
@@ -84,6 +88,8 @@ public final class BrokerMain {
     List<String> spawnAllow = List.of();
     ProcessConfig processes = ProcessConfig.DEFAULT;
     BrokerConfig.Quotas quotas = BrokerConfig.Quotas.DEFAULT;
+    String metricsHost = "127.0.0.1";
+    int metricsPort = -1;
     Path tlsCert = null;
     Path tlsKey = null;
     Path tlsClientCa = null;
@@ -98,6 +104,8 @@ public final class BrokerMain {
           case "--max-queue-bytes" -> config.maxQueueBytes(Long.parseLong(value(args, ++i, arg)));
           case "--max-total-queue-bytes" ->
               config.maxTotalQueueBytes(Long.parseLong(value(args, ++i, arg)));
+          case "--metrics-port" -> metricsPort = Integer.parseInt(value(args, ++i, arg));
+          case "--metrics-host" -> metricsHost = value(args, ++i, arg);
           case "--max-shared-bytes" -> config.maxSharedBytes(Long.parseLong(value(args, ++i, arg)));
           case "--shutdown-grace-ms" ->
               config.shutdownGrace(Duration.ofMillis(Long.parseLong(value(args, ++i, arg))));
@@ -160,6 +168,7 @@ public final class BrokerMain {
       }
       config.processes(processes.withSpawnPolicy(spawnPolicy(spawnMode, spawnAllow)));
       config.quotas(quotas);
+      config.metrics(metricsHost, metricsPort);
     } catch (IllegalArgumentException e) {
       usageError(e.getMessage());
       return;
@@ -202,6 +211,9 @@ public final class BrokerMain {
     }
     PrintStream out = System.out;
     out.println("ipcbroker listening on " + broker.address());
+    if (broker.metricsPort() >= 0) {
+      out.println("ipcbroker metrics on " + broker.metricsAddress());
+    }
     out.flush();
 
     exitAfter(stopped);

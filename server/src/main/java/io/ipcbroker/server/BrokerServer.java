@@ -28,12 +28,18 @@ import io.ipcbroker.server.list.ListRegistry;
 import io.ipcbroker.server.list.ListServiceImpl;
 import io.ipcbroker.server.lock.LockRegistry;
 import io.ipcbroker.server.lock.LockServiceImpl;
+import io.ipcbroker.server.metrics.BrokerMetrics;
+import io.ipcbroker.server.metrics.MetricsServer;
+import io.ipcbroker.server.metrics.StatusView;
 import io.ipcbroker.server.pipe.PipeRegistry;
 import io.ipcbroker.server.pipe.PipeServiceImpl;
 import io.ipcbroker.server.pool.PoolRegistry;
 import io.ipcbroker.server.pool.PoolServiceImpl;
 import io.ipcbroker.server.process.ProcessRegistry;
 import io.ipcbroker.server.process.ProcessServiceImpl;
+import io.ipcbroker.server.process.ProcessSnapshot;
+import io.ipcbroker.server.queue.BoundedQueue;
+import io.ipcbroker.server.queue.QueueInfo;
 import io.ipcbroker.server.queue.QueueLimits;
 import io.ipcbroker.server.queue.QueueRegistry;
 import io.ipcbroker.server.queue.QueueServiceImpl;
@@ -41,6 +47,7 @@ import io.ipcbroker.server.rpc.MalformedRequests;
 import io.ipcbroker.server.rpc.PeerAddress;
 import io.ipcbroker.server.semaphore.SemaphoreRegistry;
 import io.ipcbroker.server.semaphore.SemaphoreServiceImpl;
+import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.server.value.ValueRegistry;
@@ -62,11 +69,15 @@ import io.ipcbroker.v1.ValueServiceGrpc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +113,8 @@ public final class BrokerServer implements AutoCloseable {
   private boolean started;
   private boolean stopped;
   private Instant startTime; // guarded by lifecycle
+  private MetricsServer metricsServer; // guarded by lifecycle; null without metrics
+  private final BrokerMetrics metrics; // null without --metrics-port
   private static final String VERSION = version();
 
   /** A broker that will listen on TCP as {@code config} says. */
@@ -171,6 +184,7 @@ public final class BrokerServer implements AutoCloseable {
         new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects, shared);
     this.pools = new PoolRegistry<>(timer, sessions, processes, objects);
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
+    this.metrics = config.metricsPort() >= 0 ? new BrokerMetrics(this::metricsSnapshot) : null;
     List<BindableService> services =
         List.of(
             sessionService,
@@ -191,6 +205,12 @@ public final class BrokerServer implements AutoCloseable {
     if (!config.authToken().isEmpty()) {
       // Server-wide, so that it runs before any service's own interceptors (and on reflection).
       builder.intercept(new AuthGate(new TokenAuth(config.authToken())));
+    }
+    if (metrics != null) {
+      // Added last, so it runs first: refused calls are counted too.
+      builder.intercept(metrics.calls());
+      builder.addTransportFilter(metrics.connections());
+      processes.onExit(metrics::processExited);
     }
     for (BindableService s : services) {
       // Interceptors run last-given first: the gate, then the peer's address for the service.
@@ -226,6 +246,12 @@ public final class BrokerServer implements AutoCloseable {
       }
       server.start();
       startTime = Instant.now();
+      if (metrics != null) {
+        metricsServer =
+            new MetricsServer(
+                config.metricsHost(), config.metricsPort(), metrics, this::statusView);
+        metricsServer.start();
+      }
     }
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SessionServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -340,6 +366,100 @@ public final class BrokerServer implements AutoCloseable {
         pools.list().size());
   }
 
+  /** The metrics port once started, or -1 when the broker serves no metrics. */
+  public int metricsPort() {
+    synchronized (lifecycle) {
+      return metricsServer == null ? -1 : metricsServer.port();
+    }
+  }
+
+  /** The status page's address once started, {@code http://host:port/}. */
+  public String metricsAddress() {
+    String host = config.metricsHost();
+    if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + metricsPort() + "/";
+  }
+
+  private BrokerMetrics.Snapshot metricsSnapshot() {
+    long waiters = 0;
+    SessionRegistry.Page live = sessions.list(0, Integer.MAX_VALUE);
+    for (Session s : live.sessions()) {
+      waiters += s.waiterCount();
+    }
+    Map<String, Integer> byState = new TreeMap<>();
+    for (ProcessSnapshot p : processes.snapshots()) {
+      byState.merge(p.state().name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+    }
+    List<BrokerMetrics.StateCount> states = new ArrayList<>();
+    byState.forEach((state, n) -> states.add(new BrokerMetrics.StateCount(state, n)));
+    return new BrokerMetrics.Snapshot(
+        live.sessions().size(), waiters, queueFigures(), states, poolFigures());
+  }
+
+  private List<BrokerMetrics.QueueFigures> queueFigures() {
+    List<BrokerMetrics.QueueFigures> all = new ArrayList<>();
+    for (BoundedQueue<Payload> q : queues.all()) {
+      QueueInfo i = q.info();
+      all.add(
+          new BrokerMetrics.QueueFigures(
+              i.name(),
+              i.size(),
+              q.heldBytes(),
+              i.unacked(),
+              i.waitingGetters(),
+              i.waitingPutters()));
+    }
+    return all;
+  }
+
+  private List<BrokerMetrics.PoolFigures> poolFigures() {
+    List<BrokerMetrics.PoolFigures> all = new ArrayList<>();
+    for (PoolRegistry.Figures f : pools.figures()) {
+      all.add(
+          new BrokerMetrics.PoolFigures(
+              f.name(), f.workers(), f.queued(), f.running(), f.succeeded(), f.failed()));
+    }
+    return all;
+  }
+
+  private StatusView statusView() {
+    Instant now = Instant.now();
+    Instant started;
+    synchronized (lifecycle) {
+      started = startTime;
+    }
+    List<StatusView.ProcessRow> procs = new ArrayList<>();
+    for (ProcessSnapshot p : processes.snapshots()) {
+      procs.add(
+          new StatusView.ProcessRow(
+              p.id(),
+              p.name(),
+              p.pid(),
+              p.state().name().toLowerCase(Locale.ROOT),
+              p.exitStatus() == null ? null : p.exitStatus().exitcode()));
+    }
+    List<StatusView.SessionRow> live = new ArrayList<>();
+    for (Session s : sessions.list(0, Integer.MAX_VALUE).sessions()) {
+      live.add(
+          new StatusView.SessionRow(
+              s.id(),
+              s.clientName(),
+              s.clientAddress(),
+              Duration.between(s.createTime(), now).toSeconds(),
+              s.ownedCount()));
+    }
+    return new StatusView(
+        address(),
+        VERSION,
+        started == null ? 0 : Duration.between(started, now).toSeconds(),
+        queueFigures(),
+        procs,
+        live,
+        poolFigures());
+  }
+
   /** The broker's queues (for tests that look at what a shutdown left). */
   QueueRegistry<Payload> queues() {
     return queues;
@@ -393,6 +513,16 @@ public final class BrokerServer implements AutoCloseable {
       log.warn("calls still open after {}; cutting them off", config.shutdownGrace());
       server.shutdownNow();
       server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    MetricsServer m;
+    synchronized (lifecycle) {
+      m = metricsServer;
+    }
+    if (m != null) {
+      m.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     timer.close();
     log.info("ipcbroker stopped");

@@ -179,7 +179,7 @@ class QuotaInProcessTest {
 
   @Test
   void dictsAndListsShareOneByteCapAndDeletesGiveBytesBack() throws Exception {
-    b = new InProcessBroker(BrokerConfig.builder().maxSharedBytes(2_000).build());
+    b = new InProcessBroker(BrokerConfig.builder().maxSharedBytes(2_500).build());
     DictServiceGrpc.DictServiceBlockingStub dicts = DictServiceGrpc.newBlockingStub(b.channel);
     ListServiceGrpc.ListServiceBlockingStub lists = ListServiceGrpc.newBlockingStub(b.channel);
     dicts.createDict(CreateDictRequest.newBuilder().setName("d").build());
@@ -201,7 +201,7 @@ class QuotaInProcessTest {
             Reason.QUOTA_EXCEEDED);
     assertThat(info.getMetadataMap())
         .containsEntry("quota", "shared_bytes")
-        .containsEntry("limit", "2000");
+        .containsEntry("limit", "2500");
     lists.deleteList(DeleteListRequest.newBuilder().setName("l").build());
     dicts.setDictItem(
         SetDictItemRequest.newBuilder().setName("d").setKey("k2").setValue(big).build());

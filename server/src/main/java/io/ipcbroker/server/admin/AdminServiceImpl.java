@@ -69,25 +69,28 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     .setWaiting(s.waiterCount()));
           }
           if (page.nextAfter() != 0) {
-            response.setNextPageToken(TOKEN_PREFIX + page.nextAfter());
+            // Tied to this run: a restarted broker's sequences start again.
+            response.setNextPageToken(TOKEN_PREFIX + sessions.serverId() + ":" + page.nextAfter());
           }
           return response.build();
         });
   }
 
-  private static long decode(String token) {
+  private long decode(String token) {
     if (token.isEmpty()) {
       return 0;
     }
-    try {
-      if (token.startsWith(TOKEN_PREFIX)) {
-        long after = Long.parseLong(token.substring(TOKEN_PREFIX.length()));
+    String prefix = TOKEN_PREFIX + sessions.serverId() + ":";
+    if (token.startsWith(prefix)) {
+      String digits = token.substring(prefix.length());
+      if (!digits.isEmpty()
+          && digits.length() <= 18
+          && digits.chars().allMatch(Character::isDigit)) {
+        long after = Long.parseLong(digits);
         if (after > 0) {
           return after;
         }
       }
-    } catch (NumberFormatException e) {
-      // refused below
     }
     throw BrokerException.of(
         Reason.INVALID_FIELD_VALUE,

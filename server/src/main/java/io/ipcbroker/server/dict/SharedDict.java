@@ -32,8 +32,11 @@ public final class SharedDict<V> {
   /** The longest key, in Unicode code points. */
   public static final int MAX_KEY_LENGTH = 1024;
 
-  /** What an entry counts against the byte quota besides its key and value. */
-  public static final int ENTRY_OVERHEAD_BYTES = 64;
+  /**
+   * What an entry counts against the byte quota besides its key and value: an estimate of its own
+   * objects on the heap (the map nodes, the key's string, the value's message objects).
+   */
+  public static final int ENTRY_OVERHEAD_BYTES = 256;
 
   private static final String TOKEN_PREFIX = "d1:";
 
@@ -64,7 +67,8 @@ public final class SharedDict<V> {
   private final String name;
   private final ToLongFunction<V> sizer;
   private final long pageBytes;
-  private final ByteQuota quota;
+  // UNLIMITED once deleted: a call that still holds the object counts nothing more.
+  private ByteQuota quota; // guarded by this
   private final HashMap<String, Entry<V>> byKey = new HashMap<>();
   private final TreeMap<Long, Entry<V>> inOrder = new TreeMap<>();
   private long nextSeq = 1;
@@ -247,10 +251,14 @@ public final class SharedDict<V> {
     return n;
   }
 
-  /** Gives the entries' bytes back to the quota: the dict was deleted. */
+  /**
+   * Gives the entries' bytes back to the quota: the dict was deleted. A call that looked it up
+   * before the delete may still change it; that counts nothing, taken or given.
+   */
   public synchronized void release() {
     quota.give(heldBytes);
     heldBytes = 0;
+    quota = ByteQuota.UNLIMITED;
   }
 
   /**

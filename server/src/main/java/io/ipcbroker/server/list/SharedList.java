@@ -19,13 +19,17 @@ public final class SharedList<V> {
   /** One answer of a slice: its elements, and where the rest starts if it stopped early. */
   public record Slice<V>(List<V> values, boolean truncated, long nextStart, int len) {}
 
-  /** What an element counts against the byte quota besides its size. */
-  public static final int ELEMENT_OVERHEAD_BYTES = 32;
+  /**
+   * What an element counts against the byte quota besides its size: an estimate of its own objects
+   * on the heap (the array slot and the value's message objects).
+   */
+  public static final int ELEMENT_OVERHEAD_BYTES = 128;
 
   private final String name;
   private final ToLongFunction<V> sizer;
   private final long sliceBytes;
-  private final ByteQuota quota;
+  // UNLIMITED once deleted: a call that still holds the object counts nothing more.
+  private ByteQuota quota; // guarded by this
   private final ArrayList<V> elements = new ArrayList<>();
   // What the elements count against the quota; given back when the list is deleted.
   private long heldBytes;
@@ -141,9 +145,13 @@ public final class SharedList<V> {
     return n;
   }
 
-  /** Gives the elements' bytes back to the quota: the list was deleted. */
+  /**
+   * Gives the elements' bytes back to the quota: the list was deleted. A call that looked it up
+   * before the delete may still change it; that counts nothing, taken or given.
+   */
   public synchronized void release() {
     count(-heldBytes);
+    quota = ByteQuota.UNLIMITED;
   }
 
   /**

@@ -23,6 +23,9 @@ import java.util.function.ToLongFunction;
  * @param <T> the message type, opaque here
  */
 final class PipeObject<T> {
+  /** What a held message counts against the byte quota besides its size: its bookkeeping. */
+  static final int MESSAGE_OVERHEAD_BYTES = 128;
+
   /** Binds a callback to a session's end; returns how to unbind it. */
   interface Binder {
     /** Throws {@code SESSION_NOT_FOUND} if the session is not live. */
@@ -34,9 +37,6 @@ final class PipeObject<T> {
 
   final String name;
   final boolean duplex;
-
-  /** What a held message counts against the byte quota besides its size. */
-  static final int MESSAGE_OVERHEAD_BYTES = 32;
 
   final int capacity;
   private final Timer timer;
@@ -61,14 +61,14 @@ final class PipeObject<T> {
       Runnable onBothClosed,
       ToLongFunction<T> sizer,
       ByteQuota quota) {
-    this.sizer = sizer;
-    this.quota = quota;
     this.name = name;
     this.duplex = duplex;
     this.capacity = capacity;
     this.timer = timer;
     this.binder = binder;
     this.onBothClosed = onBothClosed;
+    this.sizer = sizer;
+    this.quota = quota;
   }
 
   /** A message as buffered: whether it was delivered before without an acknowledgement. */
@@ -206,7 +206,7 @@ final class PipeObject<T> {
       String reader,
       String ackId,
       long maxBytes,
-      ToLongFunction<T> sizer,
+      ToLongFunction<T> measure,
       Wait wait,
       Reply<PipeCalls.Received<T>> reply) {
     List<Runnable> out = new ArrayList<>();
@@ -218,14 +218,17 @@ final class PipeObject<T> {
         throw wrongDirection(e);
       }
       ackLocked(e, ackId, out);
-      RecvWaiter w = new RecvWaiter(e, reader(reader), maxBytes, sizer, reply);
+      RecvWaiter w = new RecvWaiter(e, reader(reader), maxBytes, measure, reply);
       supersedeLocked(e, w.reader, out);
       Runnable answer = wait.isExpired() ? null : tryRecvLocked(w);
       if (answer != null) {
         out.add(answer);
         // A receive without a session takes its message for good: its room goes to a parked send
-        // at once (with a session, room comes with the acknowledgement).
-        serveSendersLocked(e, out);
+        // at once (with a session, room comes with the acknowledgement), and what that send
+        // brings may serve a parked poll.
+        if (serveSendersLocked(e, out)) {
+          serveReadersLocked(e, out);
+        }
       } else if (wait.isNoWait() || wait.isExpired()) {
         out.add(() -> reply.ok(null));
       } else {
@@ -415,8 +418,9 @@ final class PipeObject<T> {
   }
 
   /** Moves parked sends toward {@code to} into its buffer while there is room. */
-  private void serveSendersLocked(End to, List<Runnable> out) {
+  private boolean serveSendersLocked(End to, List<Runnable> out) {
     ArrayDeque<SendWaiter> senders = peer(to).senders;
+    boolean moved = false;
     while (!senders.isEmpty() && to.room() > 0) {
       SendWaiter w = senders.poll();
       w.timeout.cancel();
@@ -428,7 +432,9 @@ final class PipeObject<T> {
       }
       to.buffer.add(new Msg<>(w.message, false));
       out.add(() -> w.reply.ok(true));
+      moved = true;
     }
+    return moved;
   }
 
   /**
@@ -437,6 +443,7 @@ final class PipeObject<T> {
    */
   private void serveReadersLocked(End e, List<Runnable> out) {
     boolean delivered = false;
+    boolean tookForGood = false;
     Iterator<Waiter> it = e.readers.iterator();
     while (it.hasNext()) {
       Waiter w = it.next();
@@ -448,14 +455,21 @@ final class PipeObject<T> {
       } else if (!delivered) {
         RecvWaiter r = (RecvWaiter) w;
         Outstanding<T> before = e.outstanding;
+        int buffered = e.buffer.size();
         answer = tryRecvLocked(r);
         delivered |= e.outstanding != null && e.outstanding != before;
+        // A receive without a session takes its message for good, without an outstanding one.
+        tookForGood |= e.buffer.size() < buffered && e.outstanding == before;
       }
       if (answer != null) {
         it.remove();
         w.timeout.cancel();
         out.add(answer);
       }
+    }
+    // The room it left goes to parked sends at once, whose messages may serve those still waiting.
+    if (tookForGood && serveSendersLocked(e, out)) {
+      serveReadersLocked(e, out);
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -156,6 +157,35 @@ public final class PoolRegistry<P> {
   /** Describes {@code name}. */
   public PoolObject.Info info(String name) {
     return pools.get(name).info();
+  }
+
+  /** A pool's figures, for metrics and the status page. */
+  public record Figures(
+      String name,
+      String state,
+      int workers,
+      int processes,
+      long queued,
+      long running,
+      long succeeded,
+      long failed) {}
+
+  /** The figures of every pool now. */
+  public List<Figures> figures() {
+    List<Figures> all = new ArrayList<>();
+    for (PoolObject.Info i : list()) {
+      all.add(
+          new Figures(
+              i.name(),
+              i.state().name().toLowerCase(Locale.ROOT),
+              i.workers().size(),
+              i.config().processes(),
+              i.queued(),
+              i.running(),
+              i.succeeded(),
+              i.failed()));
+    }
+    return all;
   }
 
   /** Describes every pool, by name. */

@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +89,7 @@ public final class ProcessRegistry {
   private final Launcher launcher;
   private final Signaller signaller;
   private final ConcurrentSkipListMap<Long, ProcessRecord> records = new ConcurrentSkipListMap<>();
+  private volatile Consumer<ExitStatus> exitListener = status -> {};
   private final Map<ProcessRecord, CompletableFuture<Void>> exits = new ConcurrentHashMap<>();
   private final AtomicLong sequence = new AtomicLong();
   private final Object quotaLock = new Object();
@@ -152,8 +154,25 @@ public final class ProcessRegistry {
     return pool;
   }
 
+  /**
+   * Tells {@code listener} of every exit from now on (metrics count them by code). Set it before
+   * the broker serves; it runs on the thread that saw the exit and must not block.
+   */
+  public void onExit(Consumer<ExitStatus> listener) {
+    exitListener = listener;
+  }
+
   /** How many records there are, and how many of them have not exited (for operators). */
   public record Counts(int records, int running) {}
+
+  /** Every record now, in creation order (for metrics and the status page). */
+  public List<ProcessSnapshot> snapshots() {
+    List<ProcessSnapshot> all = new ArrayList<>();
+    for (ProcessRecord r : records.values()) {
+      all.add(r.snapshot());
+    }
+    return all;
+  }
 
   /** Counts the records now. */
   public Counts counts() {
@@ -351,6 +370,7 @@ public final class ProcessRegistry {
               record.exited(process.exitValue(), exitTime != null ? exitTime : clock.instant());
               exits.remove(record);
               exited.complete(null);
+              exitListener.accept(record.snapshot().exitStatus());
               log.info(
                   "process {} ({}) exited: {}",
                   record.id,

@@ -291,6 +291,11 @@ public final class QueueRegistry<T> {
     return queues.size();
   }
 
+  /** Every queue now, in name order (for metrics and the status page). */
+  public List<BoundedQueue<T>> all() {
+    return new ArrayList<>(queues.values());
+  }
+
   /** The bytes all queues hold now, as the broker-wide byte cap counts them. */
   public long heldBytes() {
     return context.budget().held();

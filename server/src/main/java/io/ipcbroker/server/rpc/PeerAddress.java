@@ -37,6 +37,6 @@ public final class PeerAddress implements ServerInterceptor {
           inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
       return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
-    return address == null ? "" : address.toString();
+    return ""; // an in-process transport, or none: no address a person could use
   }
 }

@@ -119,6 +119,7 @@ public final class SessionRegistry {
   public Session create(
       double ttlSeconds, String clientName, String processId, String clientAddress) {
     checkNotShutdown();
+    Session session;
     if (ttlSeconds == 0) {
       ttlSeconds = DEFAULT_TTL_SECONDS;
     }
@@ -144,17 +145,19 @@ public final class SessionRegistry {
           "value",
           Names.abbreviate(clientName));
     }
-    Session session =
-        new Session(
-            UUID.randomUUID().toString(),
-            (long) (ttlSeconds * 1e9),
-            clock.instant(),
-            clientName,
-            processId,
-            clientAddress,
-            sequence.incrementAndGet(),
-            nanoTime.getAsLong());
     synchronized (creates) {
+      // The sequence is taken under the lock that inserts, so a listing made under it sees
+      // sessions in sequence order with no gaps (paging skips none).
+      session =
+          new Session(
+              UUID.randomUUID().toString(),
+              (long) (ttlSeconds * 1e9),
+              clock.instant(),
+              clientName,
+              processId,
+              clientAddress,
+              sequence.incrementAndGet(),
+              nanoTime.getAsLong());
       if (maxSessions > 0 && sessions.size() >= maxSessions) {
         throw BrokerException.of(
             Reason.QUOTA_EXCEEDED,
@@ -266,9 +269,13 @@ public final class SessionRegistry {
    */
   public Page list(long after, int max) {
     List<Session> live = new ArrayList<>();
-    for (Session s : sessions.values()) {
-      if (!s.isEnded() && s.sequence() > after) {
-        live.add(s);
+    long now = nanoTime.getAsLong();
+    synchronized (creates) {
+      for (Session s : sessions.values()) {
+        // Expired ones are live until the sweeper ends them, but nothing is granted to them.
+        if (!s.isEnded() && s.expiresAtNanos() - now >= 0 && s.sequence() > after) {
+          live.add(s);
+        }
       }
     }
     live.sort(Comparator.comparingLong(Session::sequence));

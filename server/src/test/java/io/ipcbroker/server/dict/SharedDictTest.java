@@ -330,5 +330,9 @@ class SharedDictTest {
     assertThat(quota.held()).isEqualTo(2 * entry);
     d.release(); // deleted
     assertThat(quota.held()).isZero();
+    // A call that looked the dict up before the delete changes an orphan: it counts nothing.
+    d.set("late", ten);
+    d.pop("a", null);
+    assertThat(quota.held()).isZero();
   }
 }

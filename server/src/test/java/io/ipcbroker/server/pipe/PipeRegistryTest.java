@@ -364,4 +364,26 @@ class PipeRegistryTest {
     assertThat(result(waiting)).isTrue();
     assertThat(recv("full.b", null, "", Wait.NO_WAIT).message()).isEqualTo("b");
   }
+
+  @Test
+  void roomLeftByAReceiveWithoutASessionAfterAnAckGoesToTheNextParkedSend() {
+    pipes.create("ackpath", true, 1, "");
+    String r = sessions.create(0, "reader").id();
+    assertThat(send("ackpath.a", "m1", Wait.NO_WAIT)).isTrue();
+    PipeCalls.Received<String> d1 = recv("ackpath.b", r, "", Wait.NO_WAIT); // outstanding: full
+    CompletableFuture<Boolean> m2 = new CompletableFuture<>();
+    CompletableFuture<Boolean> m3 = new CompletableFuture<>();
+    pipes.send("ackpath.a", "m2", Wait.ofNanos(60_000_000_000L), into(m2));
+    pipes.send("ackpath.a", "m3", Wait.ofNanos(60_000_000_000L), into(m3));
+    CompletableFuture<PipeCalls.Received<String>> anonymous = new CompletableFuture<>();
+    pipes.recv("ackpath.b", null, "", 0, Wait.ofNanos(60_000_000_000L), into(anonymous));
+    assertThat(anonymous).isNotDone();
+
+    // The ack makes room for m2, which the parked receive takes for good; m3 must follow at once.
+    assertThat(pipes.ack("ackpath.b", d1.deliveryId())).isTrue();
+    assertThat(result(anonymous).message()).isEqualTo("m2");
+    assertThat(result(m2)).isTrue();
+    assertThat(result(m3)).isTrue(); // result() waits 10 s; the send's own wait is 60 s
+    assertThat(recv("ackpath.b", null, "", Wait.NO_WAIT).message()).isEqualTo("m3");
+  }
 }

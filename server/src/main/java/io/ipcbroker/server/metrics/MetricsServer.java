@@ -1,0 +1,110 @@
+package io.ipcbroker.server.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The HTTP side of the broker for operators, on its own port: {@code /metrics} in Prometheus's text
+ * format, {@code /} the status page, {@code /status.json} what the page shows. Read-only; one
+ * thread serves it, so a busy scraper cannot take more than that from the broker.
+ */
+public final class MetricsServer implements AutoCloseable {
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final byte[] page;
+
+  /** Serves {@code metrics} and {@code view} on {@code host:port} (port 0 picks a free one). */
+  public MetricsServer(String host, int port, BrokerMetrics metrics, Supplier<StatusView> view)
+      throws IOException {
+    this.page = loadPage();
+    this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    this.executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "ipcbroker-metrics");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            if (!exchange.getRequestMethod().equals("GET")
+                && !exchange.getRequestMethod().equals("HEAD")) {
+              send(exchange, 405, "text/plain; charset=utf-8", bytes("GET only\n"));
+              return;
+            }
+            switch (exchange.getRequestURI().getPath()) {
+              case "/metrics" ->
+                  send(
+                      exchange,
+                      200,
+                      "text/plain; version=0.0.4; charset=utf-8",
+                      bytes(metrics.scrape()));
+              case "/status.json" ->
+                  send(
+                      exchange, 200, "application/json; charset=utf-8", bytes(view.get().toJson()));
+              case "/" -> send(exchange, 200, "text/html; charset=utf-8", page);
+              default -> send(exchange, 404, "text/plain; charset=utf-8", bytes("not found\n"));
+            }
+          } catch (RuntimeException e) {
+            // The broker keeps serving; the scraper sees the failure.
+            send(exchange, 500, "text/plain; charset=utf-8", bytes("error: " + e + "\n"));
+          }
+        });
+  }
+
+  /** Starts serving. */
+  public void start() {
+    server.start();
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private static void send(HttpExchange exchange, int status, String type, byte[] body)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : body.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] loadPage() {
+    try (InputStream in = MetricsServer.class.getResourceAsStream("status.html")) {
+      if (in == null) {
+        throw new IllegalStateException("status.html is missing from the broker's jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.ipcbroker.server.metrics;
+
+import java.util.List;
+
+/**
+ * What the status page shows, read from the registries at one moment.
+ *
+ * @param address the broker's {@code host:port}
+ * @param version its version
+ * @param uptimeSeconds how long it has served
+ * @param queues every queue's figures
+ * @param processes every process record
+ * @param sessions every live session
+ * @param pools every pool's figures
+ */
+public record StatusView(
+    String address,
+    String version,
+    long uptimeSeconds,
+    List<BrokerMetrics.QueueFigures> queues,
+    List<ProcessRow> processes,
+    List<SessionRow> sessions,
+    List<BrokerMetrics.PoolFigures> pools) {
+
+  /** A process record; {@code exitcode} is null while it has not exited. */
+  public record ProcessRow(String id, String name, Long pid, String state, Integer exitcode) {}
+
+  /** A live session. */
+  public record SessionRow(
+      String id, String clientName, String clientAddress, long ageSeconds, int owned) {}
+
+  /** The view as one JSON object (the status page polls it). */
+  public String toJson() {
+    Json j = new Json().begin();
+    j.field("address").string(address).field("version").string(version);
+    j.field("uptimeSeconds").number(uptimeSeconds);
+    j.field("queues").beginArray();
+    for (BrokerMetrics.QueueFigures q : queues) {
+      j.begin()
+          .field("name")
+          .string(q.name())
+          .field("depth")
+          .number(q.depth())
+          .field("bytes")
+          .number(q.bytes())
+          .field("unacked")
+          .number(q.unacked())
+          .field("getters")
+          .number(q.getters())
+          .field("putters")
+          .number(q.putters())
+          .end();
+    }
+    j.endArray().field("processes").beginArray();
+    for (ProcessRow p : processes) {
+      j.begin()
+          .field("id")
+          .string(p.id())
+          .field("name")
+          .string(p.name())
+          .field("pid")
+          .numberOrNull(p.pid())
+          .field("state")
+          .string(p.state())
+          .field("exitcode")
+          .numberOrNull(p.exitcode() == null ? null : p.exitcode().longValue())
+          .end();
+    }
+    j.endArray().field("sessions").beginArray();
+    for (SessionRow s : sessions) {
+      j.begin()
+          .field("id")
+          .string(s.id())
+          .field("clientName")
+          .string(s.clientName())
+          .field("clientAddress")
+          .string(s.clientAddress())
+          .field("ageSeconds")
+          .number(s.ageSeconds())
+          .field("owned")
+          .number(s.owned())
+          .end();
+    }
+    j.endArray().field("pools").beginArray();
+    for (BrokerMetrics.PoolFigures p : pools) {
+      j.begin()
+          .field("name")
+          .string(p.name())
+          .field("workers")
+          .number(p.workers())
+          .field("queued")
+          .number(p.queued())
+          .field("running")
+          .number(p.running())
+          .field("succeeded")
+          .number(p.succeeded())
+          .field("failed")
+          .number(p.failed())
+          .end();
+    }
+    return j.endArray().end().toString();
+  }
+}

@@ -1,0 +1,169 @@
+package io.ipcbroker.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.ipcbroker.v1.CreateQueueRequest;
+import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.GetQueueRequest;
+import io.ipcbroker.v1.Payload;
+import io.ipcbroker.v1.PutItemRequest;
+import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.SessionServiceGrpc;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The metrics port: {@code /metrics} in Prometheus's text format whose figures move with the work
+ * (calls by method and status, queue depth and bytes, sessions, connections, JVM figures), {@code
+ * /status.json} with the same picture, the status page itself, and nothing else.
+ */
+@Timeout(60)
+class MetricsTest {
+  private BrokerServer broker;
+  private ManagedChannel channel;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    broker =
+        new BrokerServer(
+            BrokerConfig.builder().host("127.0.0.1").port(0).metrics("127.0.0.1", 0).build());
+    broker.start();
+    channel = Grpc.newChannelBuilder(broker.address(), InsecureChannelCredentials.create()).build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    broker.shutdown();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(broker.metricsAddress() + path.substring(1)))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The value of the one sample of {@code metric} whose labels include {@code labels}. */
+  private static double sample(String scrape, String metric, String labels) {
+    Pattern line =
+        Pattern.compile("^" + Pattern.quote(metric) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
+    Matcher m = line.matcher(scrape);
+    while (m.find()) {
+      boolean all = true;
+      for (String label : labels.split(",")) {
+        all &= m.group(1).contains(label);
+      }
+      if (all) {
+        return Double.parseDouble(m.group(2));
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static double plain(String scrape, String metric) {
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(metric) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE)
+            .matcher(scrape);
+    return m.find() ? Double.parseDouble(m.group(2)) : Double.NaN;
+  }
+
+  private void put(String queue, String item) {
+    QueueServiceGrpc.newBlockingStub(channel)
+        .putItem(
+            PutItemRequest.newBuilder()
+                .setQueue(queue)
+                .setItem(Payload.newBuilder().setData(ByteString.copyFromUtf8(item)))
+                .build());
+  }
+
+  @Test
+  void figuresMoveWithTheWork() throws Exception {
+    HttpResponse<String> before = get("/metrics");
+    assertThat(before.statusCode()).isEqualTo(200);
+    assertThat(before.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    assertThat(plain(before.body(), "ipcbroker_sessions")).isZero();
+    assertThat(plain(before.body(), "jvm_threads_live_threads")).isPositive();
+
+    QueueServiceGrpc.newBlockingStub(channel)
+        .createQueue(CreateQueueRequest.newBuilder().setName("m").build());
+    for (int i = 0; i < 3; i++) {
+      put("m", "item-" + i);
+    }
+    assertThatThrownBy(() -> put("missing", "x")).isInstanceOf(StatusRuntimeException.class);
+    SessionServiceGrpc.newBlockingStub(channel)
+        .createSession(CreateSessionRequest.newBuilder().setClientName("metrics").build());
+
+    String after = get("/metrics").body();
+    assertThat(sample(after, "ipcbroker_queue_depth", "queue=\"m\"")).isEqualTo(3.0);
+    assertThat(sample(after, "ipcbroker_queue_bytes", "queue=\"m\"")).isPositive();
+    assertThat(
+            sample(
+                after,
+                "ipcbroker_rpc_seconds_count",
+                "method=\"PutItem\",code=\"OK\",service=\"ipcbroker.v1.QueueService\""))
+        .isEqualTo(3.0);
+    assertThat(
+            sample(after, "ipcbroker_rpc_seconds_count", "method=\"PutItem\",code=\"NOT_FOUND\""))
+        .isEqualTo(1.0);
+    assertThat(after).contains("ipcbroker_rpc_seconds_bucket{");
+    assertThat(plain(after, "ipcbroker_sessions")).isEqualTo(1.0);
+    assertThat(plain(after, "ipcbroker_connections")).isGreaterThanOrEqualTo(1.0);
+
+    // Gets take the depth back down.
+    QueueServiceGrpc.newBlockingStub(channel)
+        .getItem(io.ipcbroker.v1.GetItemRequest.newBuilder().setQueue("m").build());
+    assertThat(sample(get("/metrics").body(), "ipcbroker_queue_depth", "queue=\"m\""))
+        .isEqualTo(2.0);
+    assertThat(
+            QueueServiceGrpc.newBlockingStub(channel)
+                .getQueue(GetQueueRequest.newBuilder().setName("m").build())
+                .getQueue()
+                .getSize())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void theStatusPageAndItsDataAreServedAndNothingElse() throws Exception {
+    QueueServiceGrpc.newBlockingStub(channel)
+        .createQueue(CreateQueueRequest.newBuilder().setName("page-q").build());
+    put("page-q", "x");
+    SessionServiceGrpc.newBlockingStub(channel)
+        .createSession(CreateSessionRequest.newBuilder().setClientName("a\"<b>").build());
+
+    HttpResponse<String> json = get("/status.json");
+    assertThat(json.statusCode()).isEqualTo(200);
+    assertThat(json.body())
+        .contains("\"name\":\"page-q\",\"depth\":1")
+        .contains("\"address\":\"" + broker.address() + "\"")
+        // A client's name is escaped so that it can close no string, tag or script.
+        .contains("\"clientName\":\"a\\\"\\u003cb\\u003e\"");
+
+    HttpResponse<String> page = get("/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+    assertThat(page.body())
+        .contains("<title>ipcbroker status</title>")
+        .doesNotContainPattern("(src|href)=\"https?:"); // no external assets
+
+    assertThat(get("/admin").statusCode()).isEqualTo(404);
+  }
+}
