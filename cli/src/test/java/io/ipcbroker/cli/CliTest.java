@@ -313,6 +313,10 @@ class CliTest {
         .containsExactly("--tls-cert", "c.pem", "--tls-key", "k.pem");
     assertThat(Main.serveArgs(new String[] {"status", "serve"})).isNull();
     assertThat(Main.serveArgs(new String[0])).isNull();
+    // After a client option, serve would lose the broker's flags to it: refused, not started.
+    Run late =
+        runExactly(new byte[0], "--target", "x:1", "serve", "--tls-cert", "c", "--tls-key", "k");
+    assertThat(late.exit()).isEqualTo(2);
   }
 
   @Test

@@ -89,6 +89,8 @@ import org.slf4j.LoggerFactory;
  * ({@code directExecutor}): no thread hop per message, and no thread per parked call.
  */
 public final class BrokerServer implements AutoCloseable {
+  private static final String VERSION = version();
+
   private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
 
   private final BrokerConfig config;
@@ -115,7 +117,6 @@ public final class BrokerServer implements AutoCloseable {
   private Instant startTime; // guarded by lifecycle
   private MetricsServer metricsServer; // guarded by lifecycle; null without metrics
   private final BrokerMetrics metrics; // null without --metrics-port
-  private static final String VERSION = version();
 
   /** A broker that will listen on TCP as {@code config} says. */
   public BrokerServer(BrokerConfig config) {
@@ -244,13 +245,24 @@ public final class BrokerServer implements AutoCloseable {
       if (stopped) {
         return false;
       }
-      server.start();
+      // The metrics port is bound first: if it is taken, nothing is left half-started.
+      MetricsServer m =
+          metrics == null
+              ? null
+              : new MetricsServer(
+                  config.metricsHost(), config.metricsPort(), metrics, this::statusView);
+      try {
+        server.start();
+      } catch (IOException | RuntimeException e) {
+        if (m != null) {
+          m.close();
+        }
+        throw e;
+      }
       startTime = Instant.now();
-      if (metrics != null) {
-        metricsServer =
-            new MetricsServer(
-                config.metricsHost(), config.metricsPort(), metrics, this::statusView);
-        metricsServer.start();
+      metricsServer = m;
+      if (m != null) {
+        m.start();
       }
     }
     health.setStatus("", ServingStatus.SERVING);
@@ -375,11 +387,15 @@ public final class BrokerServer implements AutoCloseable {
 
   /** The status page's address once started, {@code http://host:port/}. */
   public String metricsAddress() {
+    int port = metricsPort();
+    if (port < 0) {
+      throw new IllegalStateException("the broker serves no metrics (no --metrics-port)");
+    }
     String host = config.metricsHost();
     if (host.contains(":") && !host.startsWith("[")) {
       host = "[" + host + "]";
     }
-    return "http://" + host + ":" + metricsPort() + "/";
+    return "http://" + host + ":" + port + "/";
   }
 
   private BrokerMetrics.Snapshot metricsSnapshot() {
@@ -487,6 +503,9 @@ public final class BrokerServer implements AutoCloseable {
     if (!wasStarted) {
       // Outside the lock: a spawn in progress reads the address under it (childTarget).
       processes.shutdown();
+      if (metrics != null) {
+        metrics.close();
+      }
       timer.close();
       return;
     }

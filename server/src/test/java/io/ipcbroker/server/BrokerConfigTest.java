@@ -78,4 +78,15 @@ class BrokerConfigTest {
   void theTokenNeverShowsInTheConfigurationsText() {
     assertThat(BrokerConfig.builder().authToken(TOKEN).build().toString()).doesNotContain(TOKEN);
   }
+
+  @Test
+  void metricsStayOnLoopbackUnlessInsecure() {
+    assertThatThrownBy(() -> BrokerConfig.builder().metrics("0.0.0.0", 9464).build())
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(BrokerConfig.builder().metrics("0.0.0.0", 9464).insecure(true).build().metricsPort())
+        .isEqualTo(9464);
+    assertThat(BrokerConfig.builder().build().metricsPort()).isEqualTo(-1);
+    assertThatThrownBy(() -> BrokerConfig.builder().metrics("127.0.0.1", 70000).build())
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

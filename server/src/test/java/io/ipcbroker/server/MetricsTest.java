@@ -2,23 +2,32 @@ package io.ipcbroker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.GetItemRequest;
+import io.ipcbroker.v1.GetItemResponse;
 import io.ipcbroker.v1.GetQueueRequest;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PutItemRequest;
 import io.ipcbroker.v1.QueueServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -130,7 +139,7 @@ class MetricsTest {
 
     // Gets take the depth back down.
     QueueServiceGrpc.newBlockingStub(channel)
-        .getItem(io.ipcbroker.v1.GetItemRequest.newBuilder().setQueue("m").build());
+        .getItem(GetItemRequest.newBuilder().setQueue("m").build());
     assertThat(sample(get("/metrics").body(), "ipcbroker_queue_depth", "queue=\"m\""))
         .isEqualTo(2.0);
     assertThat(
@@ -139,6 +148,65 @@ class MetricsTest {
                 .getQueue()
                 .getSize())
         .isEqualTo(2);
+  }
+
+  @Test
+  void aCallTheClientCancelsIsCountedToo() throws Exception {
+    QueueServiceGrpc.newBlockingStub(channel)
+        .createQueue(CreateQueueRequest.newBuilder().setName("empty").build());
+    // A get parked on an empty queue, then cancelled by its client: the broker never closes it.
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    ctx.run(
+        () ->
+            QueueServiceGrpc.newStub(channel)
+                .getItem(
+                    GetItemRequest.newBuilder().setQueue("empty").build(),
+                    new StreamObserver<GetItemResponse>() {
+                      @Override
+                      public void onNext(GetItemResponse value) {}
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {}
+                    }));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                sample(get("/metrics").body(), "ipcbroker_queue_waiting_getters", "queue=\"empty\"")
+                    == 1.0);
+    ctx.cancel(null);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                sample(
+                        get("/metrics").body(),
+                        "ipcbroker_rpc_seconds_count",
+                        "method=\"GetItem\",code=\"CANCELLED\"")
+                    == 1.0);
+  }
+
+  @Test
+  void anotherHostNameIsRefused() throws Exception {
+    // What a page elsewhere sends when it points a name of its own at 127.0.0.1 (java.net.http
+    // will not set Host, so the request is written by hand).
+    try (Socket socket = new Socket("127.0.0.1", broker.metricsPort())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /status.json HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String statusLine =
+          new BufferedReader(
+                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+              .readLine();
+      assertThat(statusLine).startsWith("HTTP/1.1 403");
+    }
+    assertThat(get("/status.json").statusCode()).isEqualTo(200);
   }
 
   @Test

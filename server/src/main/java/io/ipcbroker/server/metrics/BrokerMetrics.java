@@ -1,7 +1,12 @@
 package io.ipcbroker.server.metrics;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import io.grpc.Attributes;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -23,9 +28,14 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -38,7 +48,7 @@ public final class BrokerMetrics implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Supplier<Snapshot> snapshot;
   private final AtomicInteger connections = new AtomicInteger();
-  private volatile Snapshot last = new Snapshot(0, 0, List.of(), List.of(), List.of());
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final MultiGauge queueDepth;
   private final MultiGauge queueBytes;
@@ -48,6 +58,8 @@ public final class BrokerMetrics implements AutoCloseable {
   private final MultiGauge processStates;
   private final MultiGauge poolTasks;
   private final MultiGauge poolWorkers;
+  // The live figures of the scrape in progress; written by refresh, read by the gauges.
+  private volatile Snapshot last = new Snapshot(0, 0, List.of(), List.of(), List.of());
 
   /** Metrics whose live figures come from {@code snapshot}, taken at each scrape. */
   public BrokerMetrics(Supplier<Snapshot> snapshot) {
@@ -111,7 +123,11 @@ public final class BrokerMetrics implements AutoCloseable {
         .increment();
   }
 
-  /** Records every call: its service, method, status code and how long it took. */
+  /**
+   * Records every call once: its service, method, status code and how long it took. A call that the
+   * client cancelled, or whose deadline passed, is never closed by the broker; it counts as {@code
+   * CANCELLED} or {@code DEADLINE_EXCEEDED} when the transport tells of it.
+   */
   public ServerInterceptor calls() {
     return new ServerInterceptor() {
       @Override
@@ -120,28 +136,57 @@ public final class BrokerMetrics implements AutoCloseable {
         long start = System.nanoTime();
         String service = call.getMethodDescriptor().getServiceName();
         String method = call.getMethodDescriptor().getBareMethodName();
-        return next.startCall(
-            new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-              @Override
-              public void close(Status status, Metadata trailers) {
-                Timer.builder("ipcbroker.rpc")
-                    .description("calls by service, method and status code")
-                    .tags(
-                        "service",
-                        service == null ? "" : service,
-                        "method",
-                        method == null ? "" : method,
-                        "code",
-                        status.getCode().name())
-                    .publishPercentileHistogram()
-                    .register(registry)
-                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-                super.close(status, trailers);
+        AtomicBoolean counted = new AtomicBoolean();
+        Consumer<Status.Code> record =
+            code -> {
+              if (counted.compareAndSet(false, true)) {
+                timer(service, method, code).record(System.nanoTime() - start, NANOSECONDS);
               }
-            },
-            headers);
+            };
+        Deadline deadline = Context.current().getDeadline();
+        ServerCall.Listener<Q> listener =
+            next.startCall(
+                new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                  @Override
+                  public void close(Status status, Metadata trailers) {
+                    record.accept(status.getCode());
+                    super.close(status, trailers);
+                  }
+                },
+                headers);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+          @Override
+          public void onCancel() {
+            record.accept(
+                deadline != null && deadline.isExpired()
+                    ? Status.Code.DEADLINE_EXCEEDED
+                    : Status.Code.CANCELLED);
+            super.onCancel();
+          }
+        };
       }
     };
+  }
+
+  private Timer timer(String service, String method, Status.Code code) {
+    return timers.computeIfAbsent(
+        service + "/" + method + "/" + code,
+        k ->
+            Timer.builder("ipcbroker.rpc")
+                .description("calls by service, method and status code")
+                .tags(
+                    "service",
+                    service == null ? "" : service,
+                    "method",
+                    method == null ? "" : method,
+                    "code",
+                    code.name())
+                .publishPercentileHistogram()
+                // Unary calls take well under a millisecond; parked ones and streams up to their
+                // deadlines. Bounds keep the buckets per series few.
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(1))
+                .register(registry));
   }
 
   /** Counts the client connections open. */

@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of the broker for operators, on its own port: {@code /metrics} in Prometheus's text
@@ -20,12 +23,16 @@ import java.util.function.Supplier;
 public final class MetricsServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
+  private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
+
   private final byte[] page;
+  private final String configuredHost;
 
   /** Serves {@code metrics} and {@code view} on {@code host:port} (port 0 picks a free one). */
   public MetricsServer(String host, int port, BrokerMetrics metrics, Supplier<StatusView> view)
       throws IOException {
     this.page = loadPage();
+    this.configuredHost = host;
     this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
     this.executor =
         Executors.newSingleThreadExecutor(
@@ -38,7 +45,13 @@ public final class MetricsServer implements AutoCloseable {
     server.createContext(
         "/",
         exchange -> {
-          try (exchange) {
+          try {
+            if (!allowedHost(exchange.getRequestHeaders().getFirst("Host"))) {
+              // A page elsewhere could point a name of its own at 127.0.0.1 (DNS rebinding) and
+              // read what this port shows; such requests name another host.
+              send(exchange, 403, "text/plain; charset=utf-8", bytes("forbidden host\n"));
+              return;
+            }
             if (!exchange.getRequestMethod().equals("GET")
                 && !exchange.getRequestMethod().equals("HEAD")) {
               send(exchange, 405, "text/plain; charset=utf-8", bytes("GET only\n"));
@@ -58,10 +71,39 @@ public final class MetricsServer implements AutoCloseable {
               default -> send(exchange, 404, "text/plain; charset=utf-8", bytes("not found\n"));
             }
           } catch (RuntimeException e) {
-            // The broker keeps serving; the scraper sees the failure.
-            send(exchange, 500, "text/plain; charset=utf-8", bytes("error: " + e + "\n"));
+            // The broker keeps serving; the scraper sees the failure, the log says why.
+            log.warn("serving {} failed", exchange.getRequestURI(), e);
+            send(exchange, 500, "text/plain; charset=utf-8", bytes("internal error\n"));
+          } finally {
+            exchange.close();
           }
         });
+  }
+
+  private boolean allowedHost(String hostHeader) {
+    if (hostHeader == null) {
+      return true; // HTTP/1.0 clients, some scrapers
+    }
+    String host = hostHeader;
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      host = end > 0 ? host.substring(1, end) : host;
+    } else if (host.indexOf(':') == host.lastIndexOf(':') && host.indexOf(':') > 0) {
+      host = host.substring(0, host.indexOf(':'));
+    }
+    if (host.equalsIgnoreCase("localhost") || host.equals(configuredHost)) {
+      return true;
+    }
+    // Only literal addresses past this point: a name here could be anyone's.
+    if (host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || host.contains(":")) {
+      try {
+        InetAddress a = InetAddress.getByName(host);
+        return a.isLoopbackAddress() || a.equals(InetAddress.getByName(configuredHost));
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return false;
   }
 
   /** Starts serving. */
@@ -84,6 +126,7 @@ public final class MetricsServer implements AutoCloseable {
       throws IOException {
     exchange.getResponseHeaders().set("Content-Type", type);
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
     boolean head = exchange.getRequestMethod().equals("HEAD");
     exchange.sendResponseHeaders(status, head ? -1 : body.length);
     if (!head) {

@@ -369,8 +369,13 @@ public final class ProcessRegistry {
             (exitTime, t) -> {
               record.exited(process.exitValue(), exitTime != null ? exitTime : clock.instant());
               exits.remove(record);
+              try {
+                // Before the joins are answered, so a scrape after a join sees the exit.
+                exitListener.accept(record.snapshot().exitStatus());
+              } catch (RuntimeException e) {
+                log.warn("the exit listener failed for {}", record.id, e);
+              }
               exited.complete(null);
-              exitListener.accept(record.snapshot().exitStatus());
               log.info(
                   "process {} ({}) exited: {}",
                   record.id,

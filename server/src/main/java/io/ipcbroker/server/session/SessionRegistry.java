@@ -119,7 +119,6 @@ public final class SessionRegistry {
   public Session create(
       double ttlSeconds, String clientName, String processId, String clientAddress) {
     checkNotShutdown();
-    Session session;
     if (ttlSeconds == 0) {
       ttlSeconds = DEFAULT_TTL_SECONDS;
     }
@@ -145,6 +144,7 @@ public final class SessionRegistry {
           "value",
           Names.abbreviate(clientName));
     }
+    Session session;
     synchronized (creates) {
       // The sequence is taken under the lock that inserts, so a listing made under it sees
       // sessions in sequence order with no gaps (paging skips none).
