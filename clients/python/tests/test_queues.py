@@ -173,6 +173,15 @@ def _interrupt_main_when(predicate, timeout=10.0):
 class InterruptTest(BrokerTestCase):
     """Ctrl-C during a blocking get or put loses nothing: the pull or frame is revoked first."""
 
+    def setUp(self):
+        super().setUp()
+        import signal
+
+        # Python leaves SIGINT ignored when it started ignored (a background job of a
+        # non-interactive shell): the SIGINT these tests send would then never arrive.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.addCleanup(signal.signal, signal.SIGINT, previous)
+
     def test_ctrl_c_in_a_blocking_get_leaves_later_items_to_later_gets(self):
         q = ipcbroker.Queue(unique("intr"))
         self.addCleanup(quiet_delete, q)

@@ -178,8 +178,13 @@ class IpcProcessTest {
   }
 
   @Test
-  void otherSignalsEndAProcessThatDoesNotHandleThem() {
-    IpcProcess p = spawn(client.process("sleep", "60"));
+  void otherSignalsEndAProcessThatDoesNotHandleThem() throws Exception {
+    IpcProcess p = spawn(client.process("sh", "-c", "echo ready; exec sleep 60"));
+    // Signal the program itself, not the exec chain before it: a JVM started in the background
+    // ignores SIGINT, and until env(1) resets that for the child a SIGINT would be ignored too.
+    try (BufferedReader out = reader(p.openStdout(true))) {
+      assertThat(out.readLine()).isEqualTo("ready");
+    }
     assertThat(p.signal(IpcProcess.Signal.INT)).isTrue();
     assertThat(p.join(Duration.ofSeconds(10))).isTrue();
     assertThat(p.exitcode()).isEqualTo(-2);
