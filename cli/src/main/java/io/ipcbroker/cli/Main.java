@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       SignalCommand.Terminate.class,
       SignalCommand.Kill.class,
       SessionsCommand.class,
+      LocksCommand.class,
       PoolsCommand.class,
     })
 public final class Main implements Runnable {

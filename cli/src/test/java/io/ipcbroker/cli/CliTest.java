@@ -10,18 +10,28 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.ipcbroker.server.BrokerConfig;
 import io.ipcbroker.server.BrokerServer;
+import io.ipcbroker.v1.AcquireLockRequest;
+import io.ipcbroker.v1.AcquireSemaphoreRequest;
 import io.ipcbroker.v1.BrokerStatus;
+import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
+import io.ipcbroker.v1.CreateSemaphoreRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.GetQueueRequest;
+import io.ipcbroker.v1.ListLocksResponse;
 import io.ipcbroker.v1.ListProcessesResponse;
 import io.ipcbroker.v1.ListQueuesResponse;
 import io.ipcbroker.v1.ListSessionsResponse;
+import io.ipcbroker.v1.LockInfo;
+import io.ipcbroker.v1.LockKind;
+import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.ProcessInfo;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.ProcessState;
 import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.SemaphoreInfo;
+import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import io.ipcbroker.v1.SessionSummary;
 import java.io.ByteArrayInputStream;
@@ -333,12 +343,67 @@ class CliTest {
             "terminate",
             "kill",
             "sessions",
+            "locks",
             "pools")) {
       Run help = runExactly(new byte[0], command, "--help");
       assertThat(help.exit()).as(command).isZero();
       assertThat(help.out()).as(command).contains("Usage: ipcbroker " + command);
     }
     assertThat(runExactly(new byte[0]).exit()).as("no subcommand").isEqualTo(2);
+  }
+
+  @Test
+  void locksShowWhoHoldsEachAndHowManyWait() throws Exception {
+    String session =
+        SessionServiceGrpc.newBlockingStub(channel)
+            .createSession(CreateSessionRequest.newBuilder().setTtlSeconds(60).build())
+            .getSession()
+            .getSessionId();
+    LockServiceGrpc.LockServiceBlockingStub locks = LockServiceGrpc.newBlockingStub(channel);
+    locks.createLock(
+        CreateLockRequest.newBuilder()
+            .setName("cli-lock")
+            .setKind(LockKind.LOCK_KIND_LOCK)
+            .build());
+    locks.acquireLock(
+        AcquireLockRequest.newBuilder()
+            .setName("cli-lock")
+            .setSessionId(session)
+            .setOwner("worker-1")
+            .setRequestId(1)
+            .build());
+    SemaphoreServiceGrpc.SemaphoreServiceBlockingStub semaphores =
+        SemaphoreServiceGrpc.newBlockingStub(channel);
+    semaphores.createSemaphore(
+        CreateSemaphoreRequest.newBuilder().setName("cli-sem").setValue(2).build());
+    semaphores.acquireSemaphore(
+        AcquireSemaphoreRequest.newBuilder()
+            .setName("cli-sem")
+            .setSessionId(session)
+            .setRequestId(1)
+            .build());
+
+    Run table = run("locks");
+    assertThat(table.exit()).isZero();
+    assertThat(table.out()).contains("cli-lock").contains("worker-1").contains("cli-sem");
+
+    ListLocksResponse json =
+        parse(run("locks", "--json").out(), ListLocksResponse.newBuilder()).build();
+    LockInfo lock =
+        json.getLocksList().stream()
+            .filter(l -> l.getName().equals("cli-lock"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(lock.getLocked()).isTrue();
+    assertThat(lock.getHolderOwner()).isEqualTo("worker-1");
+    assertThat(lock.getHoldCount()).isEqualTo(1);
+    SemaphoreInfo sem =
+        json.getSemaphoresList().stream()
+            .filter(x -> x.getName().equals("cli-sem"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(sem.getValue()).isEqualTo(1);
+    assertThat(sem.getHeld()).isEqualTo(1);
   }
 
   @Test

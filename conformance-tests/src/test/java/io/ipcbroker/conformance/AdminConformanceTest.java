@@ -3,13 +3,20 @@ package io.ipcbroker.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import io.ipcbroker.v1.AcquireLockRequest;
 import io.ipcbroker.v1.AdminServiceGrpc;
 import io.ipcbroker.v1.BrokerStatus;
+import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.DeleteLockRequest;
 import io.ipcbroker.v1.DeleteSessionRequest;
 import io.ipcbroker.v1.GetBrokerStatusRequest;
+import io.ipcbroker.v1.ListLocksRequest;
 import io.ipcbroker.v1.ListSessionsRequest;
 import io.ipcbroker.v1.ListSessionsResponse;
+import io.ipcbroker.v1.LockInfo;
+import io.ipcbroker.v1.LockKind;
+import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Session;
 import io.ipcbroker.v1.SessionSummary;
 import java.time.Instant;
@@ -125,5 +132,38 @@ class AdminConformanceTest {
         Status.Code.INVALID_ARGUMENT,
         "INVALID_FIELD_VALUE",
         () -> admin().listSessions(ListSessionsRequest.newBuilder().setPageSize(-1).build()));
+  }
+
+  @Test
+  void locksAreListedWithTheirHolderAndWaiters() {
+    String session = session("admin-locks").getSessionId();
+    String name = Rpc.uniqueName("admin-lock");
+    LockServiceGrpc.LockServiceBlockingStub locks =
+        LockServiceGrpc.newBlockingStub(broker.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+    locks.createLock(
+        CreateLockRequest.newBuilder().setName(name).setKind(LockKind.LOCK_KIND_RLOCK).build());
+    for (int i = 1; i <= 2; i++) {
+      locks.acquireLock(
+          AcquireLockRequest.newBuilder()
+              .setName(name)
+              .setSessionId(session)
+              .setOwner("t1")
+              .setRequestId(i)
+              .build());
+    }
+    try {
+      LockInfo listed =
+          admin().listLocks(ListLocksRequest.getDefaultInstance()).getLocksList().stream()
+              .filter(l -> l.getName().equals(name))
+              .findFirst()
+              .orElseThrow();
+      assertThat(listed.getKind()).isEqualTo(LockKind.LOCK_KIND_RLOCK);
+      assertThat(listed.getLocked()).isTrue();
+      assertThat(listed.getHolderOwner()).isEqualTo("t1");
+      assertThat(listed.getHoldCount()).isEqualTo(2);
+      assertThat(listed.getWaiters()).isZero();
+    } finally {
+      locks.deleteLock(DeleteLockRequest.newBuilder().setName(name).build());
+    }
   }
 }

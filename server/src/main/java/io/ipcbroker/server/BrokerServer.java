@@ -56,6 +56,7 @@ import io.ipcbroker.v1.AdminServiceGrpc;
 import io.ipcbroker.v1.BarrierServiceGrpc;
 import io.ipcbroker.v1.DictServiceGrpc;
 import io.ipcbroker.v1.EventServiceGrpc;
+import io.ipcbroker.v1.ListLocksResponse;
 import io.ipcbroker.v1.ListServiceGrpc;
 import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Payload;
@@ -185,6 +186,8 @@ public final class BrokerServer implements AutoCloseable {
         new ListRegistry<>(Payload::getSerializedSize, config.maxItemBytes(), objects, shared);
     this.pools = new PoolRegistry<>(timer, sessions, processes, objects);
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
+    LockServiceImpl lockService = new LockServiceImpl(locks, sessions);
+    SemaphoreServiceImpl semaphoreService = new SemaphoreServiceImpl(semaphores, sessions);
     this.metrics = config.metricsPort() >= 0 ? new BrokerMetrics(this::metricsSnapshot) : null;
     List<BindableService> services =
         List.of(
@@ -192,15 +195,23 @@ public final class BrokerServer implements AutoCloseable {
             new QueueServiceImpl(queues, sessions, config.maxItemBytes()),
             new ProcessServiceImpl(processes, sessions),
             new ValueServiceImpl(values, sessions),
-            new LockServiceImpl(locks, sessions),
-            new SemaphoreServiceImpl(semaphores, sessions),
+            lockService,
+            semaphoreService,
             new EventServiceImpl(events, sessions),
             new BarrierServiceImpl(barriers, sessions),
             new PipeServiceImpl(pipes, sessions, config.maxItemBytes()),
             new DictServiceImpl(dicts, config.maxItemBytes()),
             new ListServiceImpl(lists, config.maxItemBytes()),
             new PoolServiceImpl(pools, sessions, config.maxItemBytes()),
-            new AdminServiceImpl(this::figures, sessions, sessionService::toProto));
+            new AdminServiceImpl(
+                this::figures,
+                sessions,
+                sessionService::toProto,
+                () ->
+                    ListLocksResponse.newBuilder()
+                        .addAllLocks(lockService.allLocks())
+                        .addAllSemaphores(semaphoreService.allSemaphores())
+                        .build()));
 
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     if (!config.authToken().isEmpty()) {

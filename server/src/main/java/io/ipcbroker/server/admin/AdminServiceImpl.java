@@ -13,6 +13,8 @@ import io.ipcbroker.v1.AdminServiceGrpc;
 import io.ipcbroker.v1.BrokerStatus;
 import io.ipcbroker.v1.GetBrokerStatusRequest;
 import io.ipcbroker.v1.GetBrokerStatusResponse;
+import io.ipcbroker.v1.ListLocksRequest;
+import io.ipcbroker.v1.ListLocksResponse;
 import io.ipcbroker.v1.ListSessionsRequest;
 import io.ipcbroker.v1.ListSessionsResponse;
 import io.ipcbroker.v1.SessionSummary;
@@ -29,18 +31,27 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   private final Supplier<BrokerFigures> figures;
   private final SessionRegistry sessions;
   private final Function<Session, io.ipcbroker.v1.Session> sessionProto;
+  private final Supplier<ListLocksResponse> locks;
 
   /**
    * Serves {@code figures} and the sessions of {@code sessions}, each described as {@code
-   * sessionProto} describes it (as the session service does).
+   * sessionProto} describes it (as the session service does), and the locks and semaphores as the
+   * services that own them describe them.
    */
   public AdminServiceImpl(
       Supplier<BrokerFigures> figures,
       SessionRegistry sessions,
-      Function<Session, io.ipcbroker.v1.Session> sessionProto) {
+      Function<Session, io.ipcbroker.v1.Session> sessionProto,
+      Supplier<ListLocksResponse> locks) {
     this.figures = figures;
     this.sessions = sessions;
     this.sessionProto = sessionProto;
+    this.locks = locks;
+  }
+
+  @Override
+  public void listLocks(ListLocksRequest request, StreamObserver<ListLocksResponse> observer) {
+    Rpcs.unary(observer, locks);
   }
 
   @Override

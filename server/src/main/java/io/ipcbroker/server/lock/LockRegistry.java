@@ -14,6 +14,9 @@ import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionOwned;
 import io.ipcbroker.server.session.SessionRegistry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -66,6 +69,16 @@ public final class LockRegistry {
 
   private static String kind(boolean reentrant) {
     return reentrant ? "rlock" : "lock";
+  }
+
+  /** Describes every lock, by name (for operators). */
+  public List<LockObject.Info> describeLocks() {
+    List<LockObject.Info> all = new ArrayList<>();
+    for (LockObject l : locks.list()) {
+      all.add(l.info());
+    }
+    all.sort(Comparator.comparing(LockObject.Info::name));
+    return all;
   }
 
   /** Describes lock {@code name}. */

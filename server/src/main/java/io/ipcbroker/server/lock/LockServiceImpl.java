@@ -33,6 +33,8 @@ import io.ipcbroker.v1.ReleaseLockRequest;
 import io.ipcbroker.v1.ReleaseLockResponse;
 import io.ipcbroker.v1.WaitConditionRequest;
 import io.ipcbroker.v1.WaitConditionResponse;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Serves {@code ipcbroker.v1.LockService}: translation to {@link LockRegistry} only. */
 public final class LockServiceImpl extends LockServiceGrpc.LockServiceImplBase {
@@ -253,6 +255,15 @@ public final class LockServiceImpl extends LockServiceGrpc.LockServiceImplBase {
                         request.hasN() ? request.getN() : null,
                         request.getAll()))
                 .build());
+  }
+
+  /** Every lock, described as {@code DescribeLock} answers (for the admin service). */
+  public List<LockInfo> allLocks() {
+    List<LockInfo> all = new ArrayList<>();
+    for (LockObject.Info i : locks.describeLocks()) {
+      all.add(toProto(i));
+    }
+    return all;
   }
 
   private static LockInfo toProto(LockObject.Info i) {

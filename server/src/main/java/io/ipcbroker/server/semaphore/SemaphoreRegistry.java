@@ -13,6 +13,9 @@ import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionOwned;
 import io.ipcbroker.server.session.SessionRegistry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /** The broker's named semaphores; permits are held by sessions and given back when they end. */
 public final class SemaphoreRegistry {
@@ -67,6 +70,16 @@ public final class SemaphoreRegistry {
               }
             });
     return new Created(o.object().info(), o.created());
+  }
+
+  /** Describes every semaphore, by name (for operators). */
+  public List<SemaphoreObject.Info> describeAll() {
+    List<SemaphoreObject.Info> all = new ArrayList<>();
+    for (SemaphoreObject o : semaphores.list()) {
+      all.add(o.info());
+    }
+    all.sort(Comparator.comparing(SemaphoreObject.Info::name));
+    return all;
   }
 
   /** Describes {@code name}. */

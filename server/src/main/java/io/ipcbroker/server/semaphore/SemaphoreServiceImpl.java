@@ -18,6 +18,8 @@ import io.ipcbroker.v1.ReleaseSemaphoreRequest;
 import io.ipcbroker.v1.ReleaseSemaphoreResponse;
 import io.ipcbroker.v1.SemaphoreInfo;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Serves {@code ipcbroker.v1.SemaphoreService}: translation to {@link SemaphoreRegistry} only. */
 public final class SemaphoreServiceImpl extends SemaphoreServiceGrpc.SemaphoreServiceImplBase {
@@ -128,6 +130,15 @@ public final class SemaphoreServiceImpl extends SemaphoreServiceGrpc.SemaphoreSe
               .setWasWaiting(r.wasWaiting())
               .build();
         });
+  }
+
+  /** Every semaphore, described as {@code DescribeSemaphore} answers (for the admin service). */
+  public List<SemaphoreInfo> allSemaphores() {
+    List<SemaphoreInfo> all = new ArrayList<>();
+    for (SemaphoreObject.Info i : semaphores.describeAll()) {
+      all.add(toProto(i));
+    }
+    return all;
   }
 
   private static SemaphoreInfo toProto(SemaphoreObject.Info i) {
