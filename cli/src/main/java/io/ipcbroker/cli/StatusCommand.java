@@ -4,8 +4,6 @@ import io.grpc.ManagedChannel;
 import io.ipcbroker.v1.AdminServiceGrpc;
 import io.ipcbroker.v1.BrokerStatus;
 import io.ipcbroker.v1.GetBrokerStatusRequest;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 
@@ -26,14 +24,11 @@ final class StatusCommand extends ClientCommand {
       printJson(s);
       return OK;
     }
-    Instant started =
-        Instant.ofEpochSecond(s.getStartTime().getSeconds(), s.getStartTime().getNanos());
-    Duration up = Duration.between(started, Instant.now());
     new Table("FIELD", "VALUE")
         .row("address", s.getAddress())
         .row("version", s.getVersion())
         .row("server id", s.getServerId())
-        .row("up", Format.duration(up))
+        .row("up", Format.age(s.getStartTime()))
         .row("security", Format.security(s))
         .row("sessions", s.getSessions())
         .row("queues", s.getQueues())

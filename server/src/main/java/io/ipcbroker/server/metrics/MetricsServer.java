@@ -27,12 +27,14 @@ public final class MetricsServer implements AutoCloseable {
 
   private final byte[] page;
   private final String configuredHost;
+  private final InetAddress configuredAddress; // resolved once; null if it does not resolve
 
   /** Serves {@code metrics} and {@code view} on {@code host:port} (port 0 picks a free one). */
   public MetricsServer(String host, int port, BrokerMetrics metrics, Supplier<StatusView> view)
       throws IOException {
     this.page = loadPage();
     this.configuredHost = host;
+    this.configuredAddress = resolve(host);
     this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
     this.executor =
         Executors.newSingleThreadExecutor(
@@ -96,14 +98,18 @@ public final class MetricsServer implements AutoCloseable {
     }
     // Only literal addresses past this point: a name here could be anyone's.
     if (host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || host.contains(":")) {
-      try {
-        InetAddress a = InetAddress.getByName(host);
-        return a.isLoopbackAddress() || a.equals(InetAddress.getByName(configuredHost));
-      } catch (IOException e) {
-        return false;
-      }
+      InetAddress a = resolve(host); // a literal: no lookup
+      return a != null && (a.isLoopbackAddress() || a.equals(configuredAddress));
     }
     return false;
+  }
+
+  private static InetAddress resolve(String host) {
+    try {
+      return InetAddress.getByName(host);
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** Starts serving. */

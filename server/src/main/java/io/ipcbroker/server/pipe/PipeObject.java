@@ -223,12 +223,9 @@ final class PipeObject<T> {
       Runnable answer = wait.isExpired() ? null : tryRecvLocked(w);
       if (answer != null) {
         out.add(answer);
-        // A receive without a session takes its message for good: its room goes to a parked send
-        // at once (with a session, room comes with the acknowledgement), and what that send
-        // brings may serve a parked poll.
-        if (serveSendersLocked(e, out)) {
-          serveReadersLocked(e, out);
-        }
+        // A receive without a session takes its message for good (with a session, room comes
+        // with the acknowledgement).
+        refillLocked(e, out);
       } else if (wait.isNoWait() || wait.isExpired()) {
         out.add(() -> reply.ok(null));
       } else {
@@ -467,8 +464,17 @@ final class PipeObject<T> {
         out.add(answer);
       }
     }
-    // The room it left goes to parked sends at once, whose messages may serve those still waiting.
-    if (tookForGood && serveSendersLocked(e, out)) {
+    if (tookForGood) {
+      refillLocked(e, out);
+    }
+  }
+
+  /**
+   * After a receive took a message for good: the room it left goes to parked sends at once, and
+   * what they bring may serve the receives and polls still waiting.
+   */
+  private void refillLocked(End e, List<Runnable> out) {
+    if (serveSendersLocked(e, out)) {
       serveReadersLocked(e, out);
     }
   }
