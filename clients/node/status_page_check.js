@@ -1,10 +1,11 @@
 // Loads the broker's status page in headless Chromium (Debian's, driven by playwright-core) and
-// checks that it shows a queue with its depth, and that the depth it shows follows a put made
-// here through the broker's gRPC API.
+// checks that it shows a queue with its depth, and that the depth and put total it shows follow a
+// put made here through the broker's gRPC API; and, given a lock, that the lock is listed free.
 //
-// Usage: node status_page_check.js PAGE_URL BROKER_HOST:PORT QUEUE DEPTH
+// Usage: node status_page_check.js PAGE_URL BROKER_HOST:PORT QUEUE DEPTH [LOCK]
 //   PAGE_URL  the status page (http://127.0.0.1:PORT/)
-//   QUEUE     a queue that exists and holds DEPTH items
+//   QUEUE     a queue that exists and holds DEPTH items, all it was ever put
+//   LOCK      a lock that exists and is free
 // Prints "ok <check>" per check and "STATUS PAGE OK" at the end; exits 1 with "FAIL <why>".
 // IPCBROKER_CHROMIUM names the browser (default /usr/bin/chromium).
 'use strict';
@@ -15,7 +16,7 @@ const protoLoader = require('@grpc/proto-loader');
 const { chromium } = require('playwright-core');
 const auth = require('./auth');
 
-const [pageUrl, target, queue, depthText] = process.argv.slice(2);
+const [pageUrl, target, queue, depthText, lock] = process.argv.slice(2);
 const depth = Number(depthText);
 const protoDir = path.resolve(__dirname, '../../proto/src/main/proto');
 const definition = protoLoader.loadSync(['ipcbroker/v1/queue_service.proto'],
@@ -74,6 +75,16 @@ async function main() {
         return td && td.textContent === String(d);
       }, [queue, depth + 1], { timeout: 15000 });
     ok(`depth follows a put: ${depth + 1}`);
+    const putTotal = await page.locator(`#queues tr[data-queue="${queue}"] td.put`).textContent();
+    if (putTotal !== String(depth + 1)) throw new Error(`put total ${putTotal}`);
+    ok(`put total follows: ${putTotal}`);
+
+    if (lock) {
+      const state = page.locator(`#sync tr[data-kind="lock"][data-name="${lock}"] td.state`);
+      await state.waitFor({ timeout: 15000 });
+      if ((await state.textContent()) !== 'free') throw new Error(`lock ${await state.textContent()}`);
+      ok(`lock ${lock} listed free`);
+    }
 
     const points = await page.locator(`#queues tr[data-queue="${queue}"] polyline`)
       .getAttribute('points');

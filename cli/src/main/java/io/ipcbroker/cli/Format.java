@@ -4,6 +4,10 @@ import com.google.protobuf.Timestamp;
 import io.ipcbroker.v1.BrokerStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /** How figures read in tables. */
@@ -36,6 +40,30 @@ final class Format {
     return duration(
         Duration.between(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()), Instant.now()));
   }
+
+  /** A protobuf duration as a {@link Duration}. */
+  static Duration toDuration(com.google.protobuf.Duration d) {
+    return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+  }
+
+  /**
+   * When {@code t} was, in this machine's time zone: {@code 14:03:07} today, {@code Nov 27 14:03}
+   * before (as ps's STIME column); {@code -} when unset.
+   */
+  static String clock(Timestamp t) {
+    if (t.getSeconds() == 0 && t.getNanos() == 0) {
+      return "-";
+    }
+    ZonedDateTime when =
+        Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).atZone(ZoneId.systemDefault());
+    boolean today = when.toLocalDate().equals(LocalDate.now(when.getZone()));
+    return when.format(today ? TODAY : EARLIER);
+  }
+
+  private static final DateTimeFormatter TODAY =
+      DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
+  private static final DateTimeFormatter EARLIER =
+      DateTimeFormatter.ofPattern("MMM dd HH:mm", Locale.ROOT);
 
   /** {@code 1.5 MiB}, with {@code of 2.0 GiB} when there is a cap. */
   static String bytes(long n, long cap) {

@@ -21,7 +21,9 @@ final class PsCommand extends ClientCommand {
       return OK;
     }
     Table t =
-        new Table("ID", "NAME", "PID", "STATE", "EXIT", "DAEMON", "SESSION", "AGE", "COMMAND");
+        new Table(
+            "ID", "NAME", "PID", "STATE", "EXIT", "DAEMON", "SESSION", "STARTED", "EXITED",
+            "COMMAND");
     for (ProcessInfo p : all) {
       t.row(
           p.getId(),
@@ -31,7 +33,8 @@ final class PsCommand extends ClientCommand {
           exit(p),
           p.getDaemon() ? "yes" : "no",
           p.getSessionId().isEmpty() ? "-" : p.getSessionId(),
-          Format.age(p.getCreateTime()),
+          Format.clock(p.getStartTime()),
+          Format.clock(p.getExitTime()),
           String.join(" ", p.getArgvList()));
     }
     t.print(out());

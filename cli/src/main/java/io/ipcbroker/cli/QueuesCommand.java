@@ -40,17 +40,34 @@ final class QueuesCommand extends ClientCommand {
       printJson(all);
       return OK;
     }
-    Table t = new Table("NAME", "SIZE", "MAXSIZE", "UNACKED", "GETTERS", "PUTTERS", "KIND", "AGE");
+    Table t =
+        new Table(
+            "NAME",
+            "SIZE",
+            "MAXSIZE",
+            "BYTES",
+            "UNACKED",
+            "CONSUMERS",
+            "GETTERS",
+            "PUTTERS",
+            "OLDEST",
+            "PUT",
+            "GOT",
+            "KIND");
     for (Queue q : all.getQueuesList()) {
       t.row(
           q.getName(),
           q.getSize(),
           q.getMaxsize() == 0 ? "-" : q.getMaxsize(),
+          Format.bytes(q.getBytes()),
           q.getUnacked(),
+          q.getConsumers(),
           q.getWaitingGetters(),
           q.getWaitingPutters(),
-          q.getKind() == QueueKind.QUEUE_KIND_JOINABLE ? "joinable" : "standard",
-          Format.age(q.getCreateTime()));
+          q.hasOldestItemAge() ? Format.duration(Format.toDuration(q.getOldestItemAge())) : "-",
+          q.getPutCount(),
+          q.getGetCount(),
+          q.getKind() == QueueKind.QUEUE_KIND_JOINABLE ? "joinable" : "standard");
     }
     t.print(out());
     return OK;

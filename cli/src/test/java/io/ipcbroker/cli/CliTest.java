@@ -12,19 +12,25 @@ import io.ipcbroker.server.BrokerConfig;
 import io.ipcbroker.server.BrokerServer;
 import io.ipcbroker.v1.AcquireLockRequest;
 import io.ipcbroker.v1.AcquireSemaphoreRequest;
+import io.ipcbroker.v1.BarrierServiceGrpc;
 import io.ipcbroker.v1.BrokerStatus;
+import io.ipcbroker.v1.CreateBarrierRequest;
+import io.ipcbroker.v1.CreateConditionRequest;
+import io.ipcbroker.v1.CreateEventRequest;
 import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateProcessRequest;
 import io.ipcbroker.v1.CreateSemaphoreRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.GetQueueRequest;
-import io.ipcbroker.v1.ListLocksResponse;
 import io.ipcbroker.v1.ListProcessesResponse;
 import io.ipcbroker.v1.ListQueuesResponse;
 import io.ipcbroker.v1.ListSessionsResponse;
+import io.ipcbroker.v1.ListSyncObjectsResponse;
 import io.ipcbroker.v1.LockInfo;
 import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
+import io.ipcbroker.v1.LockSummary;
 import io.ipcbroker.v1.ProcessInfo;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.ProcessState;
@@ -211,6 +217,19 @@ class CliTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("listed-a", 2L, 0L),
             org.assertj.core.groups.Tuple.tuple("listed-b", 1L, 7L));
+
+    // The totals move with the work: a get counts once it is answered.
+    assertThat(run("get", "listed-a").exit()).isZero();
+    Queue a =
+        parse(
+                run("queues", "--prefix", "listed-a", "--json").out(),
+                ListQueuesResponse.newBuilder())
+            .getQueues(0);
+    assertThat(a.getPutCount()).isEqualTo(2);
+    assertThat(a.getGetCount()).isEqualTo(1);
+    assertThat(a.getSize()).isEqualTo(1);
+    assertThat(a.hasOldestItemAge()).isTrue();
+    assertThat(a.getBytes()).isPositive();
   }
 
   @Test
@@ -383,17 +402,33 @@ class CliTest {
             .setRequestId(1)
             .build());
 
+    EventServiceGrpc.newBlockingStub(channel)
+        .createEvent(CreateEventRequest.newBuilder().setName("cli-event").build());
+    BarrierServiceGrpc.newBlockingStub(channel)
+        .createBarrier(
+            CreateBarrierRequest.newBuilder().setName("cli-barrier").setParties(3).build());
+    locks.createCondition(
+        CreateConditionRequest.newBuilder().setName("cli-cond").setLock("cli-lock").build());
+
     Run table = run("locks");
     assertThat(table.exit()).isZero();
-    assertThat(table.out()).contains("cli-lock").contains("worker-1").contains("cli-sem");
+    assertThat(table.out())
+        .contains("cli-lock")
+        .contains("worker-1")
+        .contains("cli-sem")
+        .contains("cli-event")
+        .contains("cli-barrier")
+        .contains("cli-cond");
 
-    ListLocksResponse json =
-        parse(run("locks", "--json").out(), ListLocksResponse.newBuilder()).build();
-    LockInfo lock =
+    ListSyncObjectsResponse json =
+        parse(run("locks", "--json").out(), ListSyncObjectsResponse.newBuilder()).build();
+    LockSummary summary =
         json.getLocksList().stream()
-            .filter(l -> l.getName().equals("cli-lock"))
+            .filter(l -> l.getLock().getName().equals("cli-lock"))
             .findFirst()
             .orElseThrow();
+    assertThat(summary.getHolderSessionId()).isEqualTo(session);
+    LockInfo lock = summary.getLock();
     assertThat(lock.getLocked()).isTrue();
     assertThat(lock.getHolderOwner()).isEqualTo("worker-1");
     assertThat(lock.getHoldCount()).isEqualTo(1);
@@ -404,6 +439,11 @@ class CliTest {
             .orElseThrow();
     assertThat(sem.getValue()).isEqualTo(1);
     assertThat(sem.getHeld()).isEqualTo(1);
+    assertThat(json.getEventsList()).anyMatch(e -> e.getName().equals("cli-event") && !e.getSet());
+    assertThat(json.getBarriersList())
+        .anyMatch(b -> b.getName().equals("cli-barrier") && b.getParties() == 3);
+    assertThat(json.getConditionsList())
+        .anyMatch(c -> c.getName().equals("cli-cond") && c.getLock().equals("cli-lock"));
   }
 
   @Test

@@ -1,36 +1,49 @@
 package io.ipcbroker.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
+import io.ipcbroker.v1.AbortBarrierRequest;
 import io.ipcbroker.v1.AcquireLockRequest;
 import io.ipcbroker.v1.AdminServiceGrpc;
+import io.ipcbroker.v1.BarrierInfo;
 import io.ipcbroker.v1.BrokerStatus;
 import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.DeleteLockRequest;
 import io.ipcbroker.v1.DeleteSessionRequest;
+import io.ipcbroker.v1.EventInfo;
 import io.ipcbroker.v1.GetBrokerStatusRequest;
-import io.ipcbroker.v1.ListLocksRequest;
 import io.ipcbroker.v1.ListSessionsRequest;
 import io.ipcbroker.v1.ListSessionsResponse;
+import io.ipcbroker.v1.ListSyncObjectsRequest;
+import io.ipcbroker.v1.ListSyncObjectsResponse;
 import io.ipcbroker.v1.LockInfo;
 import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
+import io.ipcbroker.v1.LockSummary;
+import io.ipcbroker.v1.Queue;
 import io.ipcbroker.v1.Session;
 import io.ipcbroker.v1.SessionSummary;
+import io.ipcbroker.v1.WaitBarrierRequest;
+import io.ipcbroker.v1.WaitBarrierResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The admin service: the broker's status with live totals, and the live sessions, paged, with where
- * each client connected from; bad paging is {@code INVALID_FIELD_VALUE}.
+ * The admin service: the broker's status with live totals; the live sessions, paged, with where
+ * each client connected from (bad paging is {@code INVALID_FIELD_VALUE}); every lock with the
+ * session that holds it, and the other objects one can wait on; and the figures operators read
+ * about a queue.
  */
 @Timeout(60)
 class AdminConformanceTest {
@@ -134,9 +147,13 @@ class AdminConformanceTest {
         () -> admin().listSessions(ListSessionsRequest.newBuilder().setPageSize(-1).build()));
   }
 
+  private ListSyncObjectsResponse syncObjects() {
+    return admin().listSyncObjects(ListSyncObjectsRequest.getDefaultInstance());
+  }
+
   @Test
-  void locksAreListedWithTheirHolderAndWaiters() {
-    String session = session("admin-locks").getSessionId();
+  void locksAreListedWithTheirHolderAndItsSession() {
+    Session holder = session("admin-locks");
     String name = Rpc.uniqueName("admin-lock");
     LockServiceGrpc.LockServiceBlockingStub locks =
         LockServiceGrpc.newBlockingStub(broker.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
@@ -146,17 +163,20 @@ class AdminConformanceTest {
       locks.acquireLock(
           AcquireLockRequest.newBuilder()
               .setName(name)
-              .setSessionId(session)
+              .setSessionId(holder.getSessionId())
               .setOwner("t1")
               .setRequestId(i)
               .build());
     }
     try {
-      LockInfo listed =
-          admin().listLocks(ListLocksRequest.getDefaultInstance()).getLocksList().stream()
-              .filter(l -> l.getName().equals(name))
+      LockSummary summary =
+          syncObjects().getLocksList().stream()
+              .filter(l -> l.getLock().getName().equals(name))
               .findFirst()
               .orElseThrow();
+      assertThat(summary.getHolderSessionId()).isEqualTo(holder.getSessionId());
+      assertThat(summary.getHolderClientName()).isEqualTo("admin-locks");
+      LockInfo listed = summary.getLock();
       assertThat(listed.getKind()).isEqualTo(LockKind.LOCK_KIND_RLOCK);
       assertThat(listed.getLocked()).isTrue();
       assertThat(listed.getHolderOwner()).isEqualTo("t1");
@@ -165,5 +185,91 @@ class AdminConformanceTest {
     } finally {
       locks.deleteLock(DeleteLockRequest.newBuilder().setName(name).build());
     }
+    LockSummary free = freeLockSummary();
+    assertThat(free.getHolderSessionId()).isEmpty();
+    assertThat(free.getHolderClientName()).isEmpty();
+  }
+
+  private LockSummary freeLockSummary() {
+    try (SyncClient sync = new SyncClient(broker.channel())) {
+      String name = sync.createLock("admin-free", LockKind.LOCK_KIND_LOCK);
+      return syncObjects().getLocksList().stream()
+          .filter(l -> l.getLock().getName().equals(name))
+          .findFirst()
+          .orElseThrow();
+    }
+  }
+
+  @Test
+  void conditionsEventsAndBarriersAreListedWithTheirWaiters() {
+    try (SyncClient sync = new SyncClient(broker.channel())) {
+      String lock = sync.createLock("admin-cl", LockKind.LOCK_KIND_LOCK);
+      String condition = sync.createCondition("admin-cond", lock);
+      String event = sync.createEvent("admin-event");
+      String barrier = sync.createBarrier("admin-barrier", 3, null).getName();
+      // One party waits at the barrier; the call ends when the test aborts the barrier.
+      CompletableFuture<WaitBarrierResponse> waiting =
+          SyncClient.call(
+              (q, o) -> sync.barriersAsync().waitBarrier(q, o),
+              WaitBarrierRequest.newBuilder().setName(barrier).setTimeoutSeconds(30).build());
+      try {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    syncObjects().getBarriersList().stream()
+                        .anyMatch(b -> b.getName().equals(barrier) && b.getNWaiting() == 1));
+        ListSyncObjectsResponse all = syncObjects();
+        BarrierInfo b =
+            all.getBarriersList().stream()
+                .filter(x -> x.getName().equals(barrier))
+                .findFirst()
+                .orElseThrow();
+        assertThat(b.getParties()).isEqualTo(3);
+        assertThat(b.getBroken()).isFalse();
+        assertThat(all.getConditionsList())
+            .anyMatch(c -> c.getName().equals(condition) && c.getLock().equals(lock));
+        assertThat(all.getEventsList())
+            .anyMatch(e -> e.getName().equals(event) && !e.getSet() && e.getWaiters() == 0);
+        // Each list is sorted by name.
+        assertThat(all.getBarriersList()).extracting(BarrierInfo::getName).isSorted();
+        assertThat(all.getEventsList()).extracting(EventInfo::getName).isSorted();
+      } finally {
+        sync.barriers().abortBarrier(AbortBarrierRequest.newBuilder().setName(barrier).build());
+        Unary.awaitFailure(waiting);
+      }
+    }
+  }
+
+  @Test
+  void queuesTellTheirTotalsAndTheirOldestItemsAge() {
+    String q = broker.createQueue("admin-figures", 0);
+    long beforePut = System.nanoTime();
+    broker.put(q, "a", "b", "c");
+    assertThat(broker.take(q, 1)).containsExactly("a");
+
+    Queue figures = broker.getQueue(q);
+    assertThat(figures.getPutCount()).isEqualTo(3);
+    assertThat(figures.getGetCount()).isEqualTo(1);
+    assertThat(figures.getRedeliveryCount()).isZero();
+    assertThat(figures.getSize()).isEqualTo(2);
+    assertThat(figures.getBytes()).isPositive();
+    assertThat(figures.getConsumers()).isZero();
+
+    // "b" was put after beforePut: its age is never more than the time since then, and it grows.
+    long lowerBound = 200_000_000L;
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> nanos(broker.getQueue(q).getOldestItemAge()) >= lowerBound);
+    long age = nanos(broker.getQueue(q).getOldestItemAge());
+    assertThat(age).isBetween(lowerBound, System.nanoTime() - beforePut);
+
+    broker.take(q, 2);
+    assertThat(broker.getQueue(q).hasOldestItemAge()).isFalse();
+    assertThat(broker.getQueue(q).getGetCount()).isEqualTo(3);
+  }
+
+  private static long nanos(com.google.protobuf.Duration d) {
+    return d.getSeconds() * 1_000_000_000L + d.getNanos();
   }
 }

@@ -6,7 +6,10 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.ipcbroker.server.BrokerConfig;
 import io.ipcbroker.server.BrokerServer;
+import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
+import io.ipcbroker.v1.LockKind;
+import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PutItemRequest;
 import io.ipcbroker.v1.QueueServiceGrpc;
@@ -21,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The status page in a real browser: headless Chromium (Debian's, driven by playwright-core from
  * {@code clients/node/status_page_check.js}) loads the page of a broker of this test's own, finds a
- * queue with its depth, and sees the depth change after a put.
+ * queue with its depth, sees the depth and the put total change after a put, and lists a lock.
  *
  * <p>Needs {@code /usr/bin/chromium} (or {@code IPCBROKER_CHROMIUM}); skipped without it unless
  * {@code IPCBROKER_REQUIRE_CHROMIUM=1}, as in CI.
@@ -56,6 +59,12 @@ class StatusPageConformanceTest {
                 .setItem(Payload.newBuilder().setData(ByteString.copyFromUtf8(item)))
                 .build());
       }
+      LockServiceGrpc.newBlockingStub(channel)
+          .createLock(
+              CreateLockRequest.newBuilder()
+                  .setName("page-lock")
+                  .setKind(LockKind.LOCK_KIND_LOCK)
+                  .build());
       ChildProgram.Run check =
           ChildProgram.run(
               List.of(
@@ -64,7 +73,8 @@ class StatusPageConformanceTest {
                   broker.metricsAddress(),
                   broker.address(),
                   "page-q",
-                  "2"),
+                  "2",
+                  "page-lock"),
               NodeClient.DIR,
               Map.of("IPCBROKER_CHROMIUM", browser, "IPCBROKER_TOKEN", ""),
               180);

@@ -53,17 +53,24 @@ import io.ipcbroker.server.session.SessionServiceImpl;
 import io.ipcbroker.server.value.ValueRegistry;
 import io.ipcbroker.server.value.ValueServiceImpl;
 import io.ipcbroker.v1.AdminServiceGrpc;
+import io.ipcbroker.v1.BarrierInfo;
 import io.ipcbroker.v1.BarrierServiceGrpc;
+import io.ipcbroker.v1.ConditionInfo;
 import io.ipcbroker.v1.DictServiceGrpc;
+import io.ipcbroker.v1.EventInfo;
 import io.ipcbroker.v1.EventServiceGrpc;
-import io.ipcbroker.v1.ListLocksResponse;
 import io.ipcbroker.v1.ListServiceGrpc;
+import io.ipcbroker.v1.ListSyncObjectsResponse;
+import io.ipcbroker.v1.LockInfo;
+import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
+import io.ipcbroker.v1.LockSummary;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PipeServiceGrpc;
 import io.ipcbroker.v1.PoolServiceGrpc;
 import io.ipcbroker.v1.ProcessServiceGrpc;
 import io.ipcbroker.v1.QueueServiceGrpc;
+import io.ipcbroker.v1.SemaphoreInfo;
 import io.ipcbroker.v1.SemaphoreServiceGrpc;
 import io.ipcbroker.v1.SessionServiceGrpc;
 import io.ipcbroker.v1.ValueServiceGrpc;
@@ -80,6 +87,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +126,8 @@ public final class BrokerServer implements AutoCloseable {
   private Instant startTime; // guarded by lifecycle
   private MetricsServer metricsServer; // guarded by lifecycle; null without metrics
   private final BrokerMetrics metrics; // null without --metrics-port
+  // Every lock, semaphore, condition, event and barrier, as the admin service lists them.
+  private final Supplier<ListSyncObjectsResponse> syncObjects;
 
   /** A broker that will listen on TCP as {@code config} says. */
   public BrokerServer(BrokerConfig config) {
@@ -188,6 +198,17 @@ public final class BrokerServer implements AutoCloseable {
     this.sessionService = new SessionServiceImpl(sessions, processes::checkExists);
     LockServiceImpl lockService = new LockServiceImpl(locks, sessions);
     SemaphoreServiceImpl semaphoreService = new SemaphoreServiceImpl(semaphores, sessions);
+    EventServiceImpl eventService = new EventServiceImpl(events, sessions);
+    BarrierServiceImpl barrierService = new BarrierServiceImpl(barriers, sessions);
+    this.syncObjects =
+        () ->
+            ListSyncObjectsResponse.newBuilder()
+                .addAllLocks(lockService.allLocks())
+                .addAllSemaphores(semaphoreService.allSemaphores())
+                .addAllConditions(lockService.allConditions())
+                .addAllEvents(eventService.allEvents())
+                .addAllBarriers(barrierService.allBarriers())
+                .build();
     this.metrics = config.metricsPort() >= 0 ? new BrokerMetrics(this::metricsSnapshot) : null;
     List<BindableService> services =
         List.of(
@@ -197,21 +218,13 @@ public final class BrokerServer implements AutoCloseable {
             new ValueServiceImpl(values, sessions),
             lockService,
             semaphoreService,
-            new EventServiceImpl(events, sessions),
-            new BarrierServiceImpl(barriers, sessions),
+            eventService,
+            barrierService,
             new PipeServiceImpl(pipes, sessions, config.maxItemBytes()),
             new DictServiceImpl(dicts, config.maxItemBytes()),
             new ListServiceImpl(lists, config.maxItemBytes()),
             new PoolServiceImpl(pools, sessions, config.maxItemBytes()),
-            new AdminServiceImpl(
-                this::figures,
-                sessions,
-                sessionService::toProto,
-                () ->
-                    ListLocksResponse.newBuilder()
-                        .addAllLocks(lockService.allLocks())
-                        .addAllSemaphores(semaphoreService.allSemaphores())
-                        .build()));
+            new AdminServiceImpl(this::figures, sessions, sessionService::toProto, syncObjects));
 
     builder.directExecutor().maxInboundMessageSize(config.maxInboundMessageBytes());
     if (!config.authToken().isEmpty()) {
@@ -222,6 +235,7 @@ public final class BrokerServer implements AutoCloseable {
       // Added last, so it runs first: refused calls are counted too.
       builder.intercept(metrics.calls());
       builder.addTransportFilter(metrics.connections());
+      builder.addStreamTracerFactory(metrics.transport());
       processes.onExit(metrics::processExited);
     }
     for (BindableService s : services) {
@@ -422,7 +436,7 @@ public final class BrokerServer implements AutoCloseable {
     List<BrokerMetrics.StateCount> states = new ArrayList<>();
     byState.forEach((state, n) -> states.add(new BrokerMetrics.StateCount(state, n)));
     return new BrokerMetrics.Snapshot(
-        live.sessions().size(), waiters, queueFigures(), states, poolFigures());
+        live.sessions().size(), waiters, queueFigures(), states, poolFigures(), syncFigures());
   }
 
   private List<BrokerMetrics.QueueFigures> queueFigures() {
@@ -433,12 +447,65 @@ public final class BrokerServer implements AutoCloseable {
           new BrokerMetrics.QueueFigures(
               i.name(),
               i.size(),
-              q.heldBytes(),
+              i.bytes(),
               i.unacked(),
               i.waitingGetters(),
-              i.waitingPutters()));
+              i.waitingPutters(),
+              i.oldestItemAgeNanos(),
+              i.putCount(),
+              i.getCount(),
+              i.redeliveryCount(),
+              i.handOvers(),
+              i.waitNanos()));
     }
     return all;
+  }
+
+  /** The synchronisation objects as the metrics and the status page show them. */
+  private List<BrokerMetrics.SyncFigures> syncFigures() {
+    ListSyncObjectsResponse all = syncObjects.get();
+    List<BrokerMetrics.SyncFigures> out = new ArrayList<>();
+    for (LockSummary l : all.getLocksList()) {
+      LockInfo i = l.getLock();
+      String holder =
+          l.getHolderClientName().isEmpty() ? l.getHolderSessionId() : l.getHolderClientName();
+      out.add(
+          new BrokerMetrics.SyncFigures(
+              i.getKind() == LockKind.LOCK_KIND_RLOCK ? "rlock" : "lock",
+              i.getName(),
+              i.getLocked() ? "held by " + holder + " (" + i.getHoldCount() + ")" : "free",
+              i.getWaiters(),
+              i.getLocked() ? 1 : 0));
+    }
+    for (SemaphoreInfo i : all.getSemaphoresList()) {
+      out.add(
+          new BrokerMetrics.SyncFigures(
+              "semaphore",
+              i.getName(),
+              "value " + i.getValue() + " of " + i.getInitialValue(),
+              i.getWaiters(),
+              i.getHeld()));
+    }
+    for (ConditionInfo i : all.getConditionsList()) {
+      out.add(
+          new BrokerMetrics.SyncFigures(
+              "condition", i.getName(), "on lock " + i.getLock(), i.getWaiters(), -1));
+    }
+    for (EventInfo i : all.getEventsList()) {
+      out.add(
+          new BrokerMetrics.SyncFigures(
+              "event", i.getName(), i.getSet() ? "set" : "clear", i.getWaiters(), -1));
+    }
+    for (BarrierInfo i : all.getBarriersList()) {
+      out.add(
+          new BrokerMetrics.SyncFigures(
+              "barrier",
+              i.getName(),
+              i.getBroken() ? "broken" : i.getNWaiting() + " of " + i.getParties() + " waiting",
+              i.getNWaiting(),
+              -1));
+    }
+    return out;
   }
 
   private List<BrokerMetrics.PoolFigures> poolFigures() {
@@ -484,7 +551,8 @@ public final class BrokerServer implements AutoCloseable {
         queueFigures(),
         procs,
         live,
-        poolFigures());
+        poolFigures(),
+        syncFigures());
   }
 
   /** The broker's queues (for tests that look at what a shutdown left). */

@@ -11,11 +11,19 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.ipcbroker.v1.AcquireLockRequest;
+import io.ipcbroker.v1.AcquireLockResponse;
+import io.ipcbroker.v1.CreateEventRequest;
+import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
 import io.ipcbroker.v1.CreateSessionRequest;
+import io.ipcbroker.v1.DeleteQueueRequest;
+import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.GetItemRequest;
 import io.ipcbroker.v1.GetItemResponse;
 import io.ipcbroker.v1.GetQueueRequest;
+import io.ipcbroker.v1.LockKind;
+import io.ipcbroker.v1.LockServiceGrpc;
 import io.ipcbroker.v1.Payload;
 import io.ipcbroker.v1.PutItemRequest;
 import io.ipcbroker.v1.QueueServiceGrpc;
@@ -148,6 +156,95 @@ class MetricsTest {
                 .getQueue()
                 .getSize())
         .isEqualTo(2);
+
+    // The queue's totals, its head's age and the transport's figures.
+    String totals = get("/metrics").body();
+    assertThat(sample(totals, "ipcbroker_queue_items_put_total", "queue=\"m\"")).isEqualTo(3.0);
+    assertThat(sample(totals, "ipcbroker_queue_items_got_total", "queue=\"m\"")).isEqualTo(1.0);
+    assertThat(sample(totals, "ipcbroker_queue_redeliveries_total", "queue=\"m\"")).isZero();
+    assertThat(sample(totals, "ipcbroker_queue_wait_seconds_count", "queue=\"m\"")).isEqualTo(1.0);
+    assertThat(sample(totals, "ipcbroker_queue_wait_seconds_sum", "queue=\"m\""))
+        .isGreaterThanOrEqualTo(0.0);
+    assertThat(sample(totals, "ipcbroker_queue_oldest_item_age_seconds", "queue=\"m\""))
+        .isGreaterThanOrEqualTo(0.0);
+    // At least the 3 puts, the failed put, the session, the get and the GetQueue: 7 requests.
+    assertThat(plain(totals, "ipcbroker_grpc_messages_received_total")).isGreaterThanOrEqualTo(7);
+    assertThat(plain(totals, "ipcbroker_grpc_messages_sent_total")).isGreaterThanOrEqualTo(6);
+    assertThat(plain(totals, "ipcbroker_grpc_received_bytes_total")).isPositive();
+    assertThat(plain(totals, "ipcbroker_grpc_sent_bytes_total")).isPositive();
+    assertThat(plain(totals, "ipcbroker_connections_opened_total")).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void aDeletedQueueTakesItsSeriesAlongAndANewOneStartsAgain() throws Exception {
+    QueueServiceGrpc.QueueServiceBlockingStub queues = QueueServiceGrpc.newBlockingStub(channel);
+    queues.createQueue(CreateQueueRequest.newBuilder().setName("gone").build());
+    put("gone", "a");
+    put("gone", "b");
+    assertThat(sample(get("/metrics").body(), "ipcbroker_queue_items_put_total", "queue=\"gone\""))
+        .isEqualTo(2.0);
+
+    queues.deleteQueue(DeleteQueueRequest.newBuilder().setName("gone").setForce(true).build());
+    String deleted = get("/metrics").body();
+    assertThat(deleted).doesNotContain("queue=\"gone\"");
+
+    queues.createQueue(CreateQueueRequest.newBuilder().setName("gone").build());
+    put("gone", "c");
+    assertThat(sample(get("/metrics").body(), "ipcbroker_queue_items_put_total", "queue=\"gone\""))
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void locksShowWhatIsHeldAndWhoWaits() throws Exception {
+    String session =
+        SessionServiceGrpc.newBlockingStub(channel)
+            .createSession(CreateSessionRequest.newBuilder().setTtlSeconds(60).build())
+            .getSession()
+            .getSessionId();
+    LockServiceGrpc.LockServiceBlockingStub locks = LockServiceGrpc.newBlockingStub(channel);
+    locks.createLock(
+        CreateLockRequest.newBuilder().setName("ml").setKind(LockKind.LOCK_KIND_LOCK).build());
+    locks.acquireLock(
+        AcquireLockRequest.newBuilder()
+            .setName("ml")
+            .setSessionId(session)
+            .setOwner("a")
+            .setRequestId(1)
+            .build());
+    // A second owner parks behind the first.
+    LockServiceGrpc.newStub(channel)
+        .acquireLock(
+            AcquireLockRequest.newBuilder()
+                .setName("ml")
+                .setSessionId(session)
+                .setOwner("b")
+                .setRequestId(2)
+                .build(),
+            new StreamObserver<AcquireLockResponse>() {
+              @Override
+              public void onNext(AcquireLockResponse value) {}
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {}
+            });
+    EventServiceGrpc.newBlockingStub(channel)
+        .createEvent(CreateEventRequest.newBuilder().setName("me").build());
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> sample(get("/metrics").body(), "ipcbroker_sync_waiters", "name=\"ml\"") == 1.0);
+    String scrape = get("/metrics").body();
+    assertThat(sample(scrape, "ipcbroker_sync_held", "kind=\"lock\",name=\"ml\"")).isEqualTo(1.0);
+    assertThat(sample(scrape, "ipcbroker_sync_waiters", "kind=\"event\",name=\"me\"")).isZero();
+
+    String status = get("/status.json").body();
+    assertThat(status)
+        .contains("\"kind\":\"lock\",\"name\":\"ml\"")
+        .contains("\"kind\":\"event\",\"name\":\"me\"");
   }
 
   @Test

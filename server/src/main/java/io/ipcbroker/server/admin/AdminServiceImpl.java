@@ -13,10 +13,10 @@ import io.ipcbroker.v1.AdminServiceGrpc;
 import io.ipcbroker.v1.BrokerStatus;
 import io.ipcbroker.v1.GetBrokerStatusRequest;
 import io.ipcbroker.v1.GetBrokerStatusResponse;
-import io.ipcbroker.v1.ListLocksRequest;
-import io.ipcbroker.v1.ListLocksResponse;
 import io.ipcbroker.v1.ListSessionsRequest;
 import io.ipcbroker.v1.ListSessionsResponse;
+import io.ipcbroker.v1.ListSyncObjectsRequest;
+import io.ipcbroker.v1.ListSyncObjectsResponse;
 import io.ipcbroker.v1.SessionSummary;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -31,27 +31,28 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   private final Supplier<BrokerFigures> figures;
   private final SessionRegistry sessions;
   private final Function<Session, io.ipcbroker.v1.Session> sessionProto;
-  private final Supplier<ListLocksResponse> locks;
+  private final Supplier<ListSyncObjectsResponse> syncObjects;
 
   /**
    * Serves {@code figures} and the sessions of {@code sessions}, each described as {@code
-   * sessionProto} describes it (as the session service does), and the locks and semaphores as the
-   * services that own them describe them.
+   * sessionProto} describes it (as the session service does), and the locks, semaphores,
+   * conditions, events and barriers of {@code syncObjects}.
    */
   public AdminServiceImpl(
       Supplier<BrokerFigures> figures,
       SessionRegistry sessions,
       Function<Session, io.ipcbroker.v1.Session> sessionProto,
-      Supplier<ListLocksResponse> locks) {
+      Supplier<ListSyncObjectsResponse> syncObjects) {
     this.figures = figures;
     this.sessions = sessions;
     this.sessionProto = sessionProto;
-    this.locks = locks;
+    this.syncObjects = syncObjects;
   }
 
   @Override
-  public void listLocks(ListLocksRequest request, StreamObserver<ListLocksResponse> observer) {
-    Rpcs.unary(observer, locks);
+  public void listSyncObjects(
+      ListSyncObjectsRequest request, StreamObserver<ListSyncObjectsResponse> observer) {
+    Rpcs.unary(observer, syncObjects);
   }
 
   @Override

@@ -8,6 +8,9 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 
 /** The broker's named barriers. */
@@ -74,6 +77,16 @@ public final class BarrierRegistry {
               }
             });
     return new Created(o.object().info(), o.created());
+  }
+
+  /** Describes every barrier, by name (for operators). */
+  public List<BarrierObject.Info> describeAll() {
+    List<BarrierObject.Info> all = new ArrayList<>();
+    for (BarrierObject o : barriers.list()) {
+      all.add(o.info());
+    }
+    all.sort(Comparator.comparing(BarrierObject.Info::name));
+    return all;
   }
 
   /** Describes {@code name}. */

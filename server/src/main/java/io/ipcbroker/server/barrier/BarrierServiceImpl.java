@@ -19,6 +19,8 @@ import io.ipcbroker.v1.ResetBarrierRequest;
 import io.ipcbroker.v1.ResetBarrierResponse;
 import io.ipcbroker.v1.WaitBarrierRequest;
 import io.ipcbroker.v1.WaitBarrierResponse;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Serves {@code ipcbroker.v1.BarrierService}: translation to {@link BarrierRegistry} only. */
 public final class BarrierServiceImpl extends BarrierServiceGrpc.BarrierServiceImplBase {
@@ -118,6 +120,15 @@ public final class BarrierServiceImpl extends BarrierServiceGrpc.BarrierServiceI
           barriers.reset(request.getName());
           return ResetBarrierResponse.getDefaultInstance();
         });
+  }
+
+  /** Every barrier, described as {@code DescribeBarrier} answers (for the admin service). */
+  public List<BarrierInfo> allBarriers() {
+    List<BarrierInfo> all = new ArrayList<>();
+    for (BarrierObject.Info i : barriers.describeAll()) {
+      all.add(toProto(i));
+    }
+    return all;
   }
 
   private static BarrierInfo toProto(BarrierObject.Info i) {

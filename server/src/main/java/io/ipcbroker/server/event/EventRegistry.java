@@ -8,6 +8,9 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /** The broker's named events. */
 public final class EventRegistry {
@@ -34,6 +37,16 @@ public final class EventRegistry {
     ObjectTable.Opened<EventObject> o =
         events.create(name, allowExisting, () -> new EventObject(name, timer), existing -> {});
     return new Created(o.object().info(), o.created());
+  }
+
+  /** Describes every event, by name (for operators). */
+  public List<EventObject.Info> describeAll() {
+    List<EventObject.Info> all = new ArrayList<>();
+    for (EventObject o : events.list()) {
+      all.add(o.info());
+    }
+    all.sort(Comparator.comparing(EventObject.Info::name));
+    return all;
   }
 
   /** Describes {@code name}. */

@@ -18,6 +18,8 @@ import io.ipcbroker.v1.SetEventRequest;
 import io.ipcbroker.v1.SetEventResponse;
 import io.ipcbroker.v1.WaitEventRequest;
 import io.ipcbroker.v1.WaitEventResponse;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Serves {@code ipcbroker.v1.EventService}: translation to {@link EventRegistry} only. */
 public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBase {
@@ -95,6 +97,15 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
         (wait, reply) -> events.await(request.getName(), wait, reply),
         (Boolean set) -> WaitEventResponse.newBuilder().setSet(set).build(),
         unsent -> {});
+  }
+
+  /** Every event, described as {@code DescribeEvent} answers (for the admin service). */
+  public List<EventInfo> allEvents() {
+    List<EventInfo> all = new ArrayList<>();
+    for (EventObject.Info i : events.describeAll()) {
+      all.add(toProto(i));
+    }
+    return all;
   }
 
   private static EventInfo toProto(EventObject.Info i) {

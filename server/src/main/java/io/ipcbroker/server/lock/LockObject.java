@@ -60,11 +60,15 @@ final class LockObject {
   /** What settling a request did. */
   record Reconciled(boolean released, boolean wasWaiting, int lostLevels, int holdCount) {}
 
-  /** A description. */
-  record Info(
+  /**
+   * A description. {@code holderSession} is for operators only: the lock service never tells a
+   * client another client's session id.
+   */
+  public record Info(
       String name,
       boolean reentrant,
       boolean locked,
+      String holderSession,
       String holderOwner,
       int holdCount,
       int waiters,
@@ -106,6 +110,7 @@ final class LockObject {
         name,
         reentrant,
         holder != null,
+        holder == null ? "" : holder.sessionId(),
         holder == null ? "" : holder.owner(),
         levels.size(),
         queue.size(),

@@ -156,6 +156,16 @@ public final class LockRegistry {
     }
   }
 
+  /** Describes every condition, by name (for operators). */
+  public List<ConditionObject.Info> describeConditions() {
+    List<ConditionObject.Info> all = new ArrayList<>();
+    for (ConditionObject c : conditions.list()) {
+      all.add(c.info());
+    }
+    all.sort(Comparator.comparing(ConditionObject.Info::name));
+    return all;
+  }
+
   /** Describes condition {@code name}. */
   public ConditionObject.Info describeCondition(String name) {
     return conditions.get(name).info();

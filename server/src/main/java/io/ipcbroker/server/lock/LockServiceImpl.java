@@ -6,6 +6,7 @@ import io.ipcbroker.server.core.Owner;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.rpc.ParkedUnary;
 import io.ipcbroker.server.rpc.Rpcs;
+import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionRegistry;
 import io.ipcbroker.v1.AcquireLockRequest;
 import io.ipcbroker.v1.AcquireLockResponse;
@@ -25,6 +26,7 @@ import io.ipcbroker.v1.DescribeLockResponse;
 import io.ipcbroker.v1.LockInfo;
 import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
+import io.ipcbroker.v1.LockSummary;
 import io.ipcbroker.v1.NotifyConditionRequest;
 import io.ipcbroker.v1.NotifyConditionResponse;
 import io.ipcbroker.v1.ReconcileLockRequest;
@@ -257,10 +259,28 @@ public final class LockServiceImpl extends LockServiceGrpc.LockServiceImplBase {
                 .build());
   }
 
-  /** Every lock, described as {@code DescribeLock} answers (for the admin service). */
-  public List<LockInfo> allLocks() {
-    List<LockInfo> all = new ArrayList<>();
+  /**
+   * Every lock, described as {@code DescribeLock} answers, with the session that holds it (for the
+   * admin service, whose callers are operators).
+   */
+  public List<LockSummary> allLocks() {
+    List<LockSummary> all = new ArrayList<>();
     for (LockObject.Info i : locks.describeLocks()) {
+      LockSummary.Builder b =
+          LockSummary.newBuilder().setLock(toProto(i)).setHolderSessionId(i.holderSession());
+      Session holder = i.holderSession().isEmpty() ? null : sessions.peek(i.holderSession());
+      if (holder != null) {
+        b.setHolderClientName(holder.clientName()).setHolderClientAddress(holder.clientAddress());
+      }
+      all.add(b.build());
+    }
+    return all;
+  }
+
+  /** Every condition, described as {@code DescribeCondition} answers (for the admin service). */
+  public List<ConditionInfo> allConditions() {
+    List<ConditionInfo> all = new ArrayList<>();
+    for (ConditionObject.Info i : locks.describeConditions()) {
       all.add(toProto(i));
     }
     return all;

@@ -11,11 +11,15 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
 import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.ipcbroker.server.process.ExitStatus;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -30,18 +34,28 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The broker's Prometheus metrics: every call by service, method and status with its latency, the
- * connections open, the live figures of queues, sessions, processes and pools (read from the
- * registries on each scrape), process exits by code, and the JVM's own figures.
+ * connections and the messages and bytes they carry, the live figures of queues, sessions,
+ * processes, pools, locks and the other synchronisation objects (read from the registries on each
+ * scrape), process exits by code, and the JVM's own figures.
+ *
+ * <p>A queue's totals (items put and got, redeliveries, wait time) are counted by the queue itself
+ * and read at each scrape, so the hot path pays no metrics call; the series go when the queue does.
  */
 public final class BrokerMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
@@ -55,11 +69,24 @@ public final class BrokerMetrics implements AutoCloseable {
   private final MultiGauge queueUnacked;
   private final MultiGauge queueGetters;
   private final MultiGauge queuePutters;
+  private final MultiGauge queueOldestAge;
+  private final MultiGauge syncWaiters;
+  private final MultiGauge syncHeld;
+  // Totals per queue and per pool; guarded by this (scrape).
+  private final PerObject<QueueFigures> queueTotals =
+      new PerObject<>(QueueFigures::name, this::queueTotalMeters);
+  private final PerObject<PoolFigures> poolTotals =
+      new PerObject<>(PoolFigures::name, this::poolTotalMeters);
+  private final Counter messagesIn;
+  private final Counter messagesOut;
+  private final Counter bytesIn;
+  private final Counter bytesOut;
+  private final Counter connectionsOpened;
   private final MultiGauge processStates;
   private final MultiGauge poolTasks;
   private final MultiGauge poolWorkers;
   // The live figures of the scrape in progress; written by refresh, read by the gauges.
-  private volatile Snapshot last = new Snapshot(0, 0, List.of(), List.of(), List.of());
+  private volatile Snapshot last = new Snapshot(0, 0, List.of(), List.of(), List.of(), List.of());
 
   /** Metrics whose live figures come from {@code snapshot}, taken at each scrape. */
   public BrokerMetrics(Supplier<Snapshot> snapshot) {
@@ -86,8 +113,41 @@ public final class BrokerMetrics implements AutoCloseable {
     queueUnacked = multi("ipcbroker.queue.unacked", "deliveries not yet acknowledged");
     queueGetters = multi("ipcbroker.queue.waiting.getters", "gets parked on an empty queue");
     queuePutters = multi("ipcbroker.queue.waiting.putters", "puts parked on a full queue");
+    queueOldestAge =
+        MultiGauge.builder("ipcbroker.queue.oldest.item.age")
+            .description("how long ago the item at the head was put; 0 when empty")
+            .baseUnit("seconds")
+            .register(registry);
+    syncWaiters =
+        multi(
+            "ipcbroker.sync.waiters",
+            "calls waiting on a lock, semaphore, condition, event or barrier");
+    syncHeld =
+        multi("ipcbroker.sync.held", "locks held (0 or 1) and semaphore permits held, by name");
+    connectionsOpened =
+        Counter.builder("ipcbroker.connections.opened")
+            .description("client connections accepted")
+            .register(registry);
+    messagesIn =
+        Counter.builder("ipcbroker.grpc.messages.received")
+            .description("gRPC messages received from clients")
+            .register(registry);
+    messagesOut =
+        Counter.builder("ipcbroker.grpc.messages.sent")
+            .description("gRPC messages sent to clients")
+            .register(registry);
+    bytesIn =
+        Counter.builder("ipcbroker.grpc.received")
+            .description("bytes of gRPC messages received, as on the wire")
+            .baseUnit("bytes")
+            .register(registry);
+    bytesOut =
+        Counter.builder("ipcbroker.grpc.sent")
+            .description("bytes of gRPC messages sent, as on the wire")
+            .baseUnit("bytes")
+            .register(registry);
     processStates = multi("ipcbroker.processes", "process records by state");
-    poolTasks = multi("ipcbroker.pool.tasks", "pool tasks by state (succeeded, failed: totals)");
+    poolTasks = multi("ipcbroker.pool.tasks", "pool tasks queued and running");
     poolWorkers = multi("ipcbroker.pool.workers", "pool workers attached");
   }
 
@@ -101,11 +161,40 @@ public final class BrokerMetrics implements AutoCloseable {
       long sessionWaiters,
       List<QueueFigures> queues,
       List<StateCount> processes,
-      List<PoolFigures> pools) {}
+      List<PoolFigures> pools,
+      List<SyncFigures> syncObjects) {}
 
-  /** A queue's live figures. */
+  /**
+   * A queue's live figures and totals since it was created.
+   *
+   * @param oldestAgeNanos the head item's age, -1 when empty
+   * @param handOvers items handed to consumers, redeliveries included
+   * @param waitNanos the time those items waited in the queue, summed
+   */
   public record QueueFigures(
-      String name, long depth, long bytes, long unacked, int getters, int putters) {}
+      String name,
+      long depth,
+      long bytes,
+      long unacked,
+      int getters,
+      int putters,
+      long oldestAgeNanos,
+      long putCount,
+      long getCount,
+      long redeliveryCount,
+      long handOvers,
+      long waitNanos) {}
+
+  /**
+   * A lock, RLock, semaphore, condition, event or barrier.
+   *
+   * @param kind {@code lock}, {@code rlock}, {@code semaphore}, {@code condition}, {@code event} or
+   *     {@code barrier}
+   * @param state what it is now, for people: who holds a lock, a semaphore's value, an event's
+   *     flag, how many wait at a barrier
+   * @param held a lock's holds (0 or 1) or a semaphore's permits held; -1 for the other kinds
+   */
+  public record SyncFigures(String kind, String name, String state, int waiters, long held) {}
 
   /** How many process records are in one state. */
   public record StateCount(String state, int count) {}
@@ -189,12 +278,13 @@ public final class BrokerMetrics implements AutoCloseable {
                 .register(registry));
   }
 
-  /** Counts the client connections open. */
+  /** Counts the client connections open, and those accepted. */
   public ServerTransportFilter connections() {
     return new ServerTransportFilter() {
       @Override
       public Attributes transportReady(Attributes attributes) {
         connections.incrementAndGet();
+        connectionsOpened.increment();
         return attributes;
       }
 
@@ -203,6 +293,36 @@ public final class BrokerMetrics implements AutoCloseable {
         if (attributes != null) {
           connections.decrementAndGet();
         }
+      }
+    };
+  }
+
+  /** Counts the messages every call carries and their bytes on the wire. */
+  public ServerStreamTracer.Factory transport() {
+    return new ServerStreamTracer.Factory() {
+      @Override
+      public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+        return new ServerStreamTracer() {
+          @Override
+          public void inboundMessage(int seqNo) {
+            messagesIn.increment();
+          }
+
+          @Override
+          public void outboundMessage(int seqNo) {
+            messagesOut.increment();
+          }
+
+          @Override
+          public void inboundWireSize(long bytes) {
+            bytesIn.increment(bytes);
+          }
+
+          @Override
+          public void outboundWireSize(long bytes) {
+            bytesOut.increment(bytes);
+          }
+        };
       }
     };
   }
@@ -233,6 +353,24 @@ public final class BrokerMetrics implements AutoCloseable {
     queueUnacked.register(unacked, true);
     queueGetters.register(getters, true);
     queuePutters.register(putters, true);
+    List<MultiGauge.Row<?>> oldest = new ArrayList<>();
+    for (QueueFigures q : s.queues()) {
+      double age = q.oldestAgeNanos() < 0 ? 0 : q.oldestAgeNanos() / 1e9;
+      oldest.add(MultiGauge.Row.of(Tags.of("queue", q.name()), age));
+    }
+    queueOldestAge.register(oldest, true);
+    queueTotals.refresh(s.queues());
+    List<MultiGauge.Row<?>> waiting = new ArrayList<>();
+    List<MultiGauge.Row<?>> held = new ArrayList<>();
+    for (SyncFigures f : s.syncObjects()) {
+      Tags tags = Tags.of("kind", f.kind(), "name", f.name());
+      waiting.add(MultiGauge.Row.of(tags, f.waiters()));
+      if (f.held() >= 0) {
+        held.add(MultiGauge.Row.of(tags, f.held()));
+      }
+    }
+    syncWaiters.register(waiting, true);
+    syncHeld.register(held, true);
     List<MultiGauge.Row<?>> states = new ArrayList<>();
     for (StateCount c : s.processes()) {
       states.add(MultiGauge.Row.of(Tags.of("state", c.state()), c.count()));
@@ -243,12 +381,111 @@ public final class BrokerMetrics implements AutoCloseable {
     for (PoolFigures p : s.pools()) {
       tasks.add(MultiGauge.Row.of(Tags.of("pool", p.name(), "state", "queued"), p.queued()));
       tasks.add(MultiGauge.Row.of(Tags.of("pool", p.name(), "state", "running"), p.running()));
-      tasks.add(MultiGauge.Row.of(Tags.of("pool", p.name(), "state", "succeeded"), p.succeeded()));
-      tasks.add(MultiGauge.Row.of(Tags.of("pool", p.name(), "state", "failed"), p.failed()));
       workers.add(MultiGauge.Row.of(Tags.of("pool", p.name()), p.workers()));
     }
     poolTasks.register(tasks, true);
     poolWorkers.register(workers, true);
+    poolTotals.refresh(s.pools());
+  }
+
+  /**
+   * Meters for each live object of one kind: registered when the object first appears in a scrape,
+   * read from the figures of the latest scrape, and removed when it is gone. The meters report the
+   * object's own totals as they are, so a new object under a deleted one's name reads as a counter
+   * reset, as Prometheus expects. Guarded by the scrape's lock.
+   *
+   * @param <F> the figures of one object
+   */
+  private final class PerObject<F> {
+    private final Map<String, Live<F>> live = new HashMap<>();
+    private final Function<F, String> name;
+    private final BiFunction<String, Live<F>, List<Meter>> meters;
+
+    /**
+     * {@code meters} registers an object's meters, given its name and the holder of its latest
+     * figures.
+     */
+    PerObject(Function<F, String> name, BiFunction<String, Live<F>, List<Meter>> meters) {
+      this.name = name;
+      this.meters = meters;
+    }
+
+    void refresh(List<F> all) {
+      Set<String> seen = new HashSet<>();
+      for (F f : all) {
+        String n = name.apply(f);
+        seen.add(n);
+        Live<F> l = live.get(n);
+        if (l == null) {
+          l = new Live<>(f);
+          l.meters = meters.apply(n, l);
+          live.put(n, l);
+        } else {
+          l.figures = f;
+        }
+      }
+      for (Iterator<Map.Entry<String, Live<F>>> it = live.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, Live<F>> e = it.next();
+        if (!seen.contains(e.getKey())) {
+          remove(e.getValue());
+          it.remove();
+        }
+      }
+    }
+
+    private void remove(Live<F> l) {
+      for (Meter m : l.meters) {
+        registry.remove(m);
+      }
+    }
+  }
+
+  /** One object's latest figures, which its meters read. */
+  private static final class Live<F> {
+    volatile F figures;
+    List<Meter> meters = List.of();
+
+    Live(F figures) {
+      this.figures = figures;
+    }
+  }
+
+  private List<Meter> queueTotalMeters(String queue, Live<QueueFigures> q) {
+    Tags tags = Tags.of("queue", queue);
+    return List.of(
+        FunctionCounter.builder("ipcbroker.queue.items.put", q, l -> l.figures.putCount())
+            .description("items put since the queue was created")
+            .tags(tags)
+            .register(registry),
+        FunctionCounter.builder("ipcbroker.queue.items.got", q, l -> l.figures.getCount())
+            .description("items got for good (acknowledged or answered)")
+            .tags(tags)
+            .register(registry),
+        FunctionCounter.builder("ipcbroker.queue.redeliveries", q, l -> l.figures.redeliveryCount())
+            .description("deliveries given back because their consumer ended")
+            .tags(tags)
+            .register(registry),
+        FunctionTimer.builder(
+                "ipcbroker.queue.wait",
+                q,
+                l -> l.figures.handOvers(),
+                l -> l.figures.waitNanos(),
+                NANOSECONDS)
+            .description("how long items waited in the queue before each hand-over")
+            .tags(tags)
+            .register(registry));
+  }
+
+  private List<Meter> poolTotalMeters(String pool, Live<PoolFigures> p) {
+    return List.of(
+        FunctionCounter.builder("ipcbroker.pool.tasks.done", p, l -> l.figures.succeeded())
+            .description("pool tasks finished, by outcome")
+            .tags("pool", pool, "outcome", "succeeded")
+            .register(registry),
+        FunctionCounter.builder("ipcbroker.pool.tasks.done", p, l -> l.figures.failed())
+            .description("pool tasks finished, by outcome")
+            .tags("pool", pool, "outcome", "failed")
+            .register(registry));
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.util.List;
  * @param processes every process record
  * @param sessions every live session
  * @param pools every pool's figures
+ * @param syncObjects every lock, semaphore, condition, event and barrier
  */
 public record StatusView(
     String address,
@@ -20,7 +21,8 @@ public record StatusView(
     List<BrokerMetrics.QueueFigures> queues,
     List<ProcessRow> processes,
     List<SessionRow> sessions,
-    List<BrokerMetrics.PoolFigures> pools) {
+    List<BrokerMetrics.PoolFigures> pools,
+    List<BrokerMetrics.SyncFigures> syncObjects) {
 
   /** A process record; {@code exitcode} is null while it has not exited. */
   public record ProcessRow(String id, String name, Long pid, String state, Integer exitcode) {}
@@ -49,6 +51,12 @@ public record StatusView(
           .number(q.getters())
           .field("putters")
           .number(q.putters())
+          .field("oldestAgeSeconds")
+          .numberOrNull(q.oldestAgeNanos() < 0 ? null : q.oldestAgeNanos() / 1_000_000_000L)
+          .field("put")
+          .number(q.putCount())
+          .field("got")
+          .number(q.getCount())
           .end();
     }
     j.endArray().field("processes").beginArray();
@@ -96,6 +104,19 @@ public record StatusView(
           .number(p.succeeded())
           .field("failed")
           .number(p.failed())
+          .end();
+    }
+    j.endArray().field("syncObjects").beginArray();
+    for (BrokerMetrics.SyncFigures f : syncObjects) {
+      j.begin()
+          .field("kind")
+          .string(f.kind())
+          .field("name")
+          .string(f.name())
+          .field("state")
+          .string(f.state())
+          .field("waiters")
+          .number(f.waiters())
           .end();
     }
     return j.endArray().end().toString();

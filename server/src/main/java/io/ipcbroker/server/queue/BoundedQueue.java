@@ -55,6 +55,12 @@ public final class BoundedQueue<T> {
   long heldBytes;
   private long unfinished;
   private BrokerException closedBy;
+  // Totals since creation, for operators (QueueInfo says what each counts).
+  long putCount;
+  long getCount;
+  long redeliveryCount;
+  long handOvers;
+  long waitNanos;
 
   BoundedQueue(
       String name,
@@ -104,6 +110,7 @@ public final class BoundedQueue<T> {
   public QueueInfo info() {
     lock.lock();
     try {
+      Entry<T> head = items.peekFirst();
       return new QueueInfo(
           name,
           uid,
@@ -116,7 +123,15 @@ public final class BoundedQueue<T> {
           unacked,
           takers.size(),
           putters.size() + waitingFramesBehindHeads(),
-          joiners.size());
+          joiners.size(),
+          heldBytes,
+          consumers.size(),
+          head == null ? -1 : Math.max(0, context.timer().nanoTime() - head.putNanos),
+          putCount,
+          getCount,
+          redeliveryCount,
+          handOvers,
+          waitNanos);
     } finally {
       lock.unlock();
     }
@@ -433,7 +448,8 @@ public final class BoundedQueue<T> {
   /** Adds an item that a producer put (not one given back). */
   void enqueueLocked(T item) {
     int bytes = sizer.applyAsInt(item) + QueueLimits.ITEM_OVERHEAD_BYTES;
-    items.addLast(new Entry<>(item, bytes));
+    items.addLast(new Entry<>(item, bytes, context.timer().nanoTime()));
+    putCount++;
     heldBytes += bytes;
     context.budget().charge(bytes);
     if (joinable) {

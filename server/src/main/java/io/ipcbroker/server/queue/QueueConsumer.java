@@ -226,6 +226,7 @@ public final class QueueConsumer<T> implements SessionOwned {
               throw deliveryNotFound(id);
             }
             queue.unacked--;
+            queue.getCount++;
             queue.releaseLocked(e.bytes);
           }
         } finally {
@@ -286,6 +287,7 @@ public final class QueueConsumer<T> implements SessionOwned {
       if (closed) {
         return;
       }
+      queue.getCount += unacked.size(); // committed: the response was written
       discardUnackedLocked();
       closeLocked(false, done);
     } finally {
@@ -411,9 +413,14 @@ public final class QueueConsumer<T> implements SessionOwned {
 
   private void returnToHeadLocked(List<Entry<T>> back, boolean redelivered) {
     queue.unacked -= back.size();
+    if (redelivered) {
+      queue.redeliveryCount += back.size();
+    }
+    long now = back.isEmpty() ? 0 : queue.context.timer().nanoTime();
     for (int i = back.size() - 1; i >= 0; i--) {
       Entry<T> e = back.get(i);
       e.redelivered |= redelivered;
+      e.queuedNanos = now; // a new stay in the queue begins
       queue.items.addFirst(e);
     }
   }
@@ -424,6 +431,7 @@ public final class QueueConsumer<T> implements SessionOwned {
     List<Delivery<T>> out = new ArrayList<>(n);
     long maxBytes = queue.context.limits().maxDeliveryBytes();
     long bytes = 0;
+    long now = queue.context.timer().nanoTime();
     for (int i = 0; i < n; i++) {
       bytes += queue.sizer.applyAsInt(queue.items.peekFirst().item);
       if (i > 0 && bytes > maxBytes) {
@@ -432,11 +440,13 @@ public final class QueueConsumer<T> implements SessionOwned {
       }
       Entry<T> e = queue.items.pollFirst();
       e.deliveryCount++;
+      queue.waitNanos += Math.max(0, now - e.queuedNanos);
       long id = queue.context.nextDeliveryId();
       unacked.put(id, e);
       out.add(new Delivery<>(id, e.item, e.redelivered, e.deliveryCount));
     }
     queue.unacked += n;
+    queue.handOvers += n;
     if (pending.remove(pull.id) != null) {
       queue.takers.remove(pull);
       pull.timeout.cancel();

@@ -16,22 +16,32 @@ final class QueueProtos {
   private QueueProtos() {}
 
   static Queue toProto(QueueInfo info) {
-    return Queue.newBuilder()
-        .setName(info.name())
-        .setUid(info.uid())
-        .setMaxsize(info.maxsize())
-        .setKind(info.joinable() ? QueueKind.QUEUE_KIND_JOINABLE : QueueKind.QUEUE_KIND_STANDARD)
-        .setOwnerSessionId(info.ownerSessionId())
-        .setCreateTime(Timestamps.of(info.createTime()))
-        .setSize(info.size())
-        .setEmpty(info.empty())
-        .setFull(info.full())
-        .setUnfinishedTasks(info.unfinishedTasks())
-        .setUnacked(info.unacked())
-        .setWaitingGetters(info.waitingGetters())
-        .setWaitingPutters(info.waitingPutters())
-        .setWaitingJoiners(info.waitingJoiners())
-        .build();
+    Queue.Builder b =
+        Queue.newBuilder()
+            .setName(info.name())
+            .setUid(info.uid())
+            .setMaxsize(info.maxsize())
+            .setKind(
+                info.joinable() ? QueueKind.QUEUE_KIND_JOINABLE : QueueKind.QUEUE_KIND_STANDARD)
+            .setOwnerSessionId(info.ownerSessionId())
+            .setCreateTime(Timestamps.of(info.createTime()))
+            .setSize(info.size())
+            .setEmpty(info.empty())
+            .setFull(info.full())
+            .setUnfinishedTasks(info.unfinishedTasks())
+            .setUnacked(info.unacked())
+            .setWaitingGetters(info.waitingGetters())
+            .setWaitingPutters(info.waitingPutters())
+            .setWaitingJoiners(info.waitingJoiners())
+            .setBytes(info.bytes())
+            .setConsumers(info.consumers())
+            .setPutCount(info.putCount())
+            .setGetCount(info.getCount())
+            .setRedeliveryCount(info.redeliveryCount());
+    if (info.oldestItemAgeNanos() >= 0) {
+      b.setOldestItemAge(Timestamps.ofNanos(info.oldestItemAgeNanos()));
+    }
+    return b.build();
   }
 
   static io.ipcbroker.v1.Delivery toProto(Delivery<Payload> d) {

@@ -193,6 +193,15 @@ public final class SessionRegistry {
     return session;
   }
 
+  /**
+   * The session {@code id} if it has not ended, else null; for operators' views, which describe and
+   * grant nothing (unlike {@link #get}, it neither checks the TTL nor throws).
+   */
+  public Session peek(String id) {
+    Session session = sessions.get(id);
+    return session == null || session.isEnded() ? null : session;
+  }
+
   /** Renews the TTL of session {@code id} and returns it. */
   public Session refresh(String id) {
     Session session = get(id);
