@@ -25,10 +25,22 @@ import picocli.CommandLine.Command;
 final class LocksCommand extends ClientCommand {
   @Override
   int run(ManagedChannel channel) {
-    ListSyncObjectsResponse r =
-        AdminServiceGrpc.newBlockingStub(channel)
-            .withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
-            .listSyncObjects(ListSyncObjectsRequest.getDefaultInstance());
+    // Every page, gathered into one answer of the same shape.
+    ListSyncObjectsResponse.Builder all = ListSyncObjectsResponse.newBuilder();
+    String token = "";
+    do {
+      ListSyncObjectsResponse page =
+          AdminServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
+              .listSyncObjects(
+                  ListSyncObjectsRequest.newBuilder()
+                      .setPageSize(1000)
+                      .setPageToken(token)
+                      .build());
+      all.mergeFrom(page.toBuilder().clearNextPageToken().build());
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    ListSyncObjectsResponse r = all.build();
     if (json) {
       printJson(r);
       return OK;

@@ -147,8 +147,22 @@ class AdminConformanceTest {
         () -> admin().listSessions(ListSessionsRequest.newBuilder().setPageSize(-1).build()));
   }
 
+  /** Every lock, semaphore, condition, event and barrier, all pages together. */
   private ListSyncObjectsResponse syncObjects() {
-    return admin().listSyncObjects(ListSyncObjectsRequest.getDefaultInstance());
+    ListSyncObjectsResponse.Builder all = ListSyncObjectsResponse.newBuilder();
+    String token = "";
+    do {
+      ListSyncObjectsResponse page =
+          admin()
+              .listSyncObjects(
+                  ListSyncObjectsRequest.newBuilder()
+                      .setPageSize(1000)
+                      .setPageToken(token)
+                      .build());
+      all.mergeFrom(page);
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+    return all.setNextPageToken("").build();
   }
 
   @Test
@@ -239,6 +253,66 @@ class AdminConformanceTest {
         Unary.awaitFailure(waiting);
       }
     }
+  }
+
+  @Test
+  void syncObjectsArePagedKindByKindWithoutRepeats() {
+    try (SyncClient sync = new SyncClient(broker.channel())) {
+      String b = sync.createLock("admin-page-b", LockKind.LOCK_KIND_LOCK);
+      String a = sync.createLock("admin-page-a", LockKind.LOCK_KIND_RLOCK);
+      String sem = sync.createSemaphore("admin-page-s", 1, false);
+      String event = sync.createEvent("admin-page-e");
+      String barrier = sync.createBarrier("admin-page-r", 2, null).getName();
+      List<String> mine = List.of(a, b, sem, event, barrier);
+      // The order the listing promises: locks, semaphores, conditions, events, barriers; by name.
+      List<String> expected =
+          List.of(
+              "lock " + a, "lock " + b, "semaphore " + sem, "event " + event, "barrier " + barrier);
+      assertThat(a).isLessThan(b);
+
+      for (int size : new int[] {1, 2, 1000}) {
+        List<String> seen = new ArrayList<>();
+        String token = "";
+        int pages = 0;
+        do {
+          ListSyncObjectsResponse page =
+              admin()
+                  .listSyncObjects(
+                      ListSyncObjectsRequest.newBuilder()
+                          .setPageSize(size)
+                          .setPageToken(token)
+                          .build());
+          int count =
+              page.getLocksCount()
+                  + page.getSemaphoresCount()
+                  + page.getConditionsCount()
+                  + page.getEventsCount()
+                  + page.getBarriersCount();
+          assertThat(count).isLessThanOrEqualTo(size);
+          page.getLocksList().forEach(l -> seen.add("lock " + l.getLock().getName()));
+          page.getSemaphoresList().forEach(x -> seen.add("semaphore " + x.getName()));
+          page.getEventsList().forEach(x -> seen.add("event " + x.getName()));
+          page.getBarriersList().forEach(x -> seen.add("barrier " + x.getName()));
+          token = page.getNextPageToken();
+          assertThat(++pages).isLessThan(100_000);
+        } while (!token.isEmpty());
+        assertThat(new HashSet<>(seen)).as("no object twice").hasSameSizeAs(seen);
+        assertThat(seen.stream().filter(x -> mine.contains(x.substring(x.indexOf(' ') + 1))))
+            .as("page size %d", size)
+            .containsExactlyElementsOf(expected);
+      }
+    }
+    Rpc.assertFails(
+        Status.Code.INVALID_ARGUMENT,
+        "INVALID_FIELD_VALUE",
+        () ->
+            admin()
+                .listSyncObjects(
+                    ListSyncObjectsRequest.newBuilder().setPageToken("nonsense").build()));
+    Rpc.assertFails(
+        Status.Code.INVALID_ARGUMENT,
+        "INVALID_FIELD_VALUE",
+        () -> admin().listSyncObjects(ListSyncObjectsRequest.newBuilder().setPageSize(-1).build()));
   }
 
   @Test

@@ -456,7 +456,7 @@ public final class BrokerServer implements AutoCloseable {
               i.getCount(),
               i.redeliveryCount(),
               i.handOvers(),
-              i.waitNanos()));
+              i.waitSeconds()));
     }
     return all;
   }

@@ -52,7 +52,13 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void listSyncObjects(
       ListSyncObjectsRequest request, StreamObserver<ListSyncObjectsResponse> observer) {
-    Rpcs.unary(observer, syncObjects);
+    Rpcs.unary(
+        observer,
+        () -> {
+          int max = PageSizes.limit(request.getPageSize());
+          SyncObjectPages.Position after = SyncObjectPages.decode(request.getPageToken());
+          return SyncObjectPages.page(syncObjects.get(), after, max);
+        });
   }
 
   @Override

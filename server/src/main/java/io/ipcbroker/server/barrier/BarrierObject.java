@@ -39,6 +39,16 @@ final class BarrierObject {
     return new Info(name, parties, waiting.size(), broken, timeoutSeconds);
   }
 
+  /**
+   * The description, or null once deleted: listings take a snapshot of the table, and a delete
+   * between the snapshot and this call must leave the object out, not fail the listing.
+   */
+  synchronized Info infoIfOpen() {
+    return closedWith == null
+        ? new Info(name, parties, waiting.size(), broken, timeoutSeconds)
+        : null;
+  }
+
   /** Python's {@code wait()}: answers the caller's index, or fails {@code BARRIER_BROKEN}. */
   Parked await(Wait wait, Reply<Integer> reply) {
     List<Runnable> answers = new ArrayList<>();

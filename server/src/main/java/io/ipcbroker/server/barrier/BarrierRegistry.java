@@ -83,7 +83,10 @@ public final class BarrierRegistry {
   public List<BarrierObject.Info> describeAll() {
     List<BarrierObject.Info> all = new ArrayList<>();
     for (BarrierObject o : barriers.list()) {
-      all.add(o.info());
+      BarrierObject.Info i = o.infoIfOpen(); // null if deleted since list() took its snapshot
+      if (i != null) {
+        all.add(i);
+      }
     }
     all.sort(Comparator.comparing(BarrierObject.Info::name));
     return all;

@@ -34,6 +34,14 @@ final class EventObject {
     return new Info(name, flag, waiters.size());
   }
 
+  /**
+   * The description, or null once deleted: listings take a snapshot of the table, and a delete
+   * between the snapshot and this call must leave the object out, not fail the listing.
+   */
+  synchronized Info infoIfOpen() {
+    return closedWith == null ? new Info(name, flag, waiters.size()) : null;
+  }
+
   /** Python's {@code wait(timeout)}: answers the flag when the wait ends. */
   Parked await(Wait wait, Reply<Boolean> reply) {
     boolean now;

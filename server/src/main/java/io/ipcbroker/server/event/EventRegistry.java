@@ -43,7 +43,10 @@ public final class EventRegistry {
   public List<EventObject.Info> describeAll() {
     List<EventObject.Info> all = new ArrayList<>();
     for (EventObject o : events.list()) {
-      all.add(o.info());
+      EventObject.Info i = o.infoIfOpen(); // null if deleted since list() took its snapshot
+      if (i != null) {
+        all.add(i);
+      }
     }
     all.sort(Comparator.comparing(EventObject.Info::name));
     return all;

@@ -61,8 +61,8 @@ final class LockObject {
   record Reconciled(boolean released, boolean wasWaiting, int lostLevels, int holdCount) {}
 
   /**
-   * A description. {@code holderSession} is for operators only: the lock service never tells a
-   * client another client's session id.
+   * A description. {@code holderSession} is for the admin service, which names sessions as its
+   * {@code ListSessions} does; the lock service never tells a client another client's session id.
    */
   public record Info(
       String name,

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.metrics;
 
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
 
 import io.grpc.Attributes;
 import io.grpc.Context;
@@ -115,15 +116,17 @@ public final class BrokerMetrics implements AutoCloseable {
     queuePutters = multi("ipcbroker.queue.waiting.putters", "puts parked on a full queue");
     queueOldestAge =
         MultiGauge.builder("ipcbroker.queue.oldest.item.age")
-            .description("how long ago the item at the head was put; 0 when empty")
+            .description("how long ago the item at the head (the oldest queued) was put; 0 when empty")
             .baseUnit("seconds")
             .register(registry);
     syncWaiters =
         multi(
             "ipcbroker.sync.waiters",
-            "calls waiting on a lock, semaphore, condition, event or barrier");
+            "calls waiting on a lock, semaphore, condition, event or barrier; busy ones only");
     syncHeld =
-        multi("ipcbroker.sync.held", "locks held (0 or 1) and semaphore permits held, by name");
+        multi(
+            "ipcbroker.sync.held",
+            "locks held (0 or 1) and semaphore permits held, by name; busy ones only");
     connectionsOpened =
         Counter.builder("ipcbroker.connections.opened")
             .description("client connections accepted")
@@ -169,7 +172,7 @@ public final class BrokerMetrics implements AutoCloseable {
    *
    * @param oldestAgeNanos the head item's age, -1 when empty
    * @param handOvers items handed to consumers, redeliveries included
-   * @param waitNanos the time those items waited in the queue, summed
+   * @param waitSeconds the time those items waited in the queue, summed
    */
   public record QueueFigures(
       String name,
@@ -183,7 +186,7 @@ public final class BrokerMetrics implements AutoCloseable {
       long getCount,
       long redeliveryCount,
       long handOvers,
-      long waitNanos) {}
+      double waitSeconds) {}
 
   /**
    * A lock, RLock, semaphore, condition, event or barrier.
@@ -363,6 +366,9 @@ public final class BrokerMetrics implements AutoCloseable {
     List<MultiGauge.Row<?>> waiting = new ArrayList<>();
     List<MultiGauge.Row<?>> held = new ArrayList<>();
     for (SyncFigures f : s.syncObjects()) {
+      if (f.waiters() == 0 && f.held() <= 0) {
+        continue; // idle: a broker may hold 100,000 of them, and an idle one has nothing to show
+      }
       Tags tags = Tags.of("kind", f.kind(), "name", f.name());
       waiting.add(MultiGauge.Row.of(tags, f.waiters()));
       if (f.held() >= 0) {
@@ -391,8 +397,10 @@ public final class BrokerMetrics implements AutoCloseable {
   /**
    * Meters for each live object of one kind: registered when the object first appears in a scrape,
    * read from the figures of the latest scrape, and removed when it is gone. The meters report the
-   * object's own totals as they are, so a new object under a deleted one's name reads as a counter
-   * reset, as Prometheus expects. Guarded by the scrape's lock.
+   * object's own totals as they are: a new object under a deleted one's name reads as a counter
+   * reset when its totals are lower, and the objects' work between two scrapes can be under-counted
+   * then, which is the price of reading totals rather than counting every call. Guarded by the
+   * scrape's lock.
    *
    * @param <F> the figures of one object
    */
@@ -469,8 +477,8 @@ public final class BrokerMetrics implements AutoCloseable {
                 "ipcbroker.queue.wait",
                 q,
                 l -> l.figures.handOvers(),
-                l -> l.figures.waitNanos(),
-                NANOSECONDS)
+                l -> l.figures.waitSeconds(),
+                SECONDS)
             .description("how long items waited in the queue before each hand-over")
             .tags(tags)
             .register(registry));

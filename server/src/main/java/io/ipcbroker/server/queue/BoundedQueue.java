@@ -60,7 +60,7 @@ public final class BoundedQueue<T> {
   long getCount;
   long redeliveryCount;
   long handOvers;
-  long waitNanos;
+  double waitSeconds;
 
   BoundedQueue(
       String name,
@@ -131,7 +131,7 @@ public final class BoundedQueue<T> {
           getCount,
           redeliveryCount,
           handOvers,
-          waitNanos);
+          waitSeconds);
     } finally {
       lock.unlock();
     }

@@ -440,7 +440,7 @@ public final class QueueConsumer<T> implements SessionOwned {
       }
       Entry<T> e = queue.items.pollFirst();
       e.deliveryCount++;
-      queue.waitNanos += Math.max(0, now - e.queuedNanos);
+      queue.waitSeconds += Math.max(0, now - e.queuedNanos) / 1e9;
       long id = queue.context.nextDeliveryId();
       unacked.put(id, e);
       out.add(new Delivery<>(id, e.item, e.redelivered, e.deliveryCount));

@@ -12,7 +12,8 @@ import java.time.Instant;
  * @param getCount items got for good (acknowledged or committed) since creation
  * @param redeliveryCount items given back by consumers that ended without acking them
  * @param handOvers items handed to consumers since creation, redeliveries included
- * @param waitNanos the time those items had waited in the queue before each hand-over, summed
+ * @param waitSeconds the time those items had waited in the queue before each hand-over, summed (a
+ *     double: a long of nanoseconds would overflow within days on a deep, busy queue)
  */
 public record QueueInfo(
     String name,
@@ -34,7 +35,7 @@ public record QueueInfo(
     long getCount,
     long redeliveryCount,
     long handOvers,
-    long waitNanos) {
+    double waitSeconds) {
 
   /** Python's {@code empty()}. */
   public boolean empty() {

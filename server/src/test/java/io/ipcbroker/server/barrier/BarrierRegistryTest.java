@@ -142,4 +142,18 @@ class BarrierRegistryTest {
     assertThat(w.reason()).isEqualTo(Reason.OBJECT_DELETED);
     assertReason(() -> barriers.describe("b"), Reason.BARRIER_NOT_FOUND);
   }
+
+  @Test
+  void listingsSkipABarrierDeletedAfterTheirSnapshot() {
+    barriers.create("b", 2, null, false);
+    barriers.create("a", 3, null, false);
+    assertThat(barriers.describeAll())
+        .extracting(BarrierObject.Info::name)
+        .containsExactly("a", "b");
+    // What a delete does after the table let go of it, while a listing holds its snapshot.
+    BarrierObject gone = new BarrierObject("gone", 2, null, timer);
+    gone.close(BrokerException.of(Reason.OBJECT_DELETED, "deleted"));
+    assertThat(gone.infoIfOpen()).isNull();
+    assertThatThrownBy(gone::info).isInstanceOf(BrokerException.class);
+  }
 }

@@ -91,4 +91,16 @@ class EventRegistryTest {
         .extracting(e -> ((BrokerException) e).reason())
         .isEqualTo(Reason.EVENT_NOT_FOUND);
   }
+
+  @Test
+  void listingsSkipAnEventDeletedAfterTheirSnapshot() {
+    events.create("b", false);
+    events.create("a", false);
+    assertThat(events.describeAll()).extracting(EventObject.Info::name).containsExactly("a", "b");
+    // What a delete does after the table let go of it, while a listing holds its snapshot.
+    EventObject gone = new EventObject("gone", timer);
+    gone.close(BrokerException.of(Reason.OBJECT_DELETED, "deleted"));
+    assertThat(gone.infoIfOpen()).isNull();
+    assertThatThrownBy(gone::info).isInstanceOf(BrokerException.class);
+  }
 }

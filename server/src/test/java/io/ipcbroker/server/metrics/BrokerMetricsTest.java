@@ -33,7 +33,7 @@ class BrokerMetricsTest {
     return new BrokerMetrics.Snapshot(0, 0, queues, List.of(), pools, sync);
   }
 
-  private static BrokerMetrics.QueueFigures queue(long put, long got, long waitNanos) {
+  private static BrokerMetrics.QueueFigures queue(long put, long got, double waitSeconds) {
     return new BrokerMetrics.QueueFigures(
         "q",
         put - got,
@@ -46,7 +46,7 @@ class BrokerMetricsTest {
         got,
         0,
         got,
-        waitNanos);
+        waitSeconds);
   }
 
   /** The value of the sample whose name and labels are exactly {@code series}, or null. */
@@ -59,7 +59,7 @@ class BrokerMetricsTest {
 
   @Test
   void queueTotalsAreCountersThatGoWithTheQueue() {
-    now.set(snapshot(List.of(queue(5, 2, 3_000_000_000L)), List.of(), List.of()));
+    now.set(snapshot(List.of(queue(5, 2, 3.0)), List.of(), List.of()));
     String first = metrics.scrape();
     assertThat(first).contains("# TYPE ipcbroker_queue_items_put_total counter");
     assertThat(value(first, "ipcbroker_queue_items_put_total{queue=\"q\"}")).isEqualTo(5.0);
@@ -68,7 +68,7 @@ class BrokerMetricsTest {
     assertThat(value(first, "ipcbroker_queue_wait_seconds_sum{queue=\"q\"}")).isEqualTo(3.0);
     assertThat(value(first, "ipcbroker_queue_oldest_item_age_seconds{queue=\"q\"}")).isEqualTo(2.5);
 
-    now.set(snapshot(List.of(queue(9, 9, 4_000_000_000L)), List.of(), List.of()));
+    now.set(snapshot(List.of(queue(9, 9, 4.0)), List.of(), List.of()));
     String drained = metrics.scrape();
     assertThat(value(drained, "ipcbroker_queue_items_got_total{queue=\"q\"}")).isEqualTo(9.0);
     assertThat(value(drained, "ipcbroker_queue_oldest_item_age_seconds{queue=\"q\"}")).isZero();
@@ -76,7 +76,7 @@ class BrokerMetricsTest {
     // Deleted, then a new queue of the same name: its own totals, from zero.
     now.set(snapshot(List.of(), List.of(), List.of()));
     assertThat(metrics.scrape()).doesNotContain("queue=\"q\"");
-    now.set(snapshot(List.of(queue(1, 0, 0)), List.of(), List.of()));
+    now.set(snapshot(List.of(queue(1, 0, 0.0)), List.of(), List.of()));
     String again = metrics.scrape();
     assertThat(value(again, "ipcbroker_queue_items_put_total{queue=\"q\"}")).isEqualTo(1.0);
     assertThat(value(again, "ipcbroker_queue_items_got_total{queue=\"q\"}")).isZero();
@@ -107,7 +107,9 @@ class BrokerMetricsTest {
             List.of(
                 new BrokerMetrics.SyncFigures("lock", "l", "held by w (1)", 2, 1),
                 new BrokerMetrics.SyncFigures("semaphore", "s", "value 1 of 3", 0, 2),
-                new BrokerMetrics.SyncFigures("barrier", "b", "1 of 3 waiting", 1, -1))));
+                new BrokerMetrics.SyncFigures("barrier", "b", "1 of 3 waiting", 1, -1),
+                new BrokerMetrics.SyncFigures("event", "idle", "clear", 0, -1),
+                new BrokerMetrics.SyncFigures("lock", "free", "free", 0, 0))));
     String s = metrics.scrape();
     assertThat(value(s, "ipcbroker_sync_waiters{kind=\"lock\",name=\"l\"}")).isEqualTo(2.0);
     assertThat(value(s, "ipcbroker_sync_held{kind=\"lock\",name=\"l\"}")).isEqualTo(1.0);
@@ -115,5 +117,7 @@ class BrokerMetricsTest {
     assertThat(value(s, "ipcbroker_sync_waiters{kind=\"barrier\",name=\"b\"}")).isEqualTo(1.0);
     // Barriers hold nothing: no held series for them.
     assertThat(s).doesNotContain("ipcbroker_sync_held{kind=\"barrier\"");
+    // Idle objects have no series at all.
+    assertThat(s).doesNotContain("name=\"idle\"").doesNotContain("name=\"free\"");
   }
 }

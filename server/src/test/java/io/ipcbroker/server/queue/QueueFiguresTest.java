@@ -2,7 +2,9 @@ package io.ipcbroker.server.queue;
 
 import static io.ipcbroker.server.queue.QueueFixture.SECOND;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Wait;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,7 @@ class QueueFiguresTest {
     assertThat(i.consumers()).isZero();
     assertThat(List.of(i.putCount(), i.getCount(), i.redeliveryCount(), i.handOvers()))
         .containsOnly(0L);
-    assertThat(i.waitNanos()).isZero();
+    assertThat(i.waitSeconds()).isZero();
   }
 
   @Test
@@ -48,7 +50,7 @@ class QueueFiguresTest {
     QueueInfo taken = q.info();
     assertThat(taken.consumers()).isEqualTo(1);
     assertThat(taken.handOvers()).isEqualTo(1);
-    assertThat(taken.waitNanos()).isEqualTo(3 * SECOND);
+    assertThat(taken.waitSeconds()).isEqualTo(3.0);
     assertThat(taken.oldestItemAgeNanos()).isEqualTo(SECOND); // "b" is at the head now
     assertThat(taken.getCount()).isZero(); // not acked: not got yet
 
@@ -68,7 +70,7 @@ class QueueFiguresTest {
     QueueInfo acked = q.info();
     assertThat(acked.getCount()).isEqualTo(1);
     assertThat(acked.handOvers()).isEqualTo(2);
-    assertThat(acked.waitNanos()).isEqualTo(4 * SECOND);
+    assertThat(acked.waitSeconds()).isEqualTo(4.0);
 
     // A unary get commits what it answered.
     ConsumerProbe unary = new ConsumerProbe();
@@ -81,7 +83,7 @@ class QueueFiguresTest {
     assertThat(empty.putCount()).isEqualTo(2);
     assertThat(empty.redeliveryCount()).isEqualTo(1);
     assertThat(empty.handOvers()).isEqualTo(3);
-    assertThat(empty.waitNanos()).isEqualTo(4 * SECOND + 2 * SECOND);
+    assertThat(empty.waitSeconds()).isEqualTo(6.0);
     assertThat(empty.oldestItemAgeNanos()).isEqualTo(-1);
     assertThat(empty.bytes()).isZero();
   }
@@ -102,6 +104,36 @@ class QueueFiguresTest {
     assertThat(i.redeliveryCount()).isZero();
     assertThat(i.handOvers()).isEqualTo(2);
     // The 5 s in the consumer's hands are not waiting in the queue.
-    assertThat(i.waitNanos()).isEqualTo(SECOND);
+    assertThat(i.waitSeconds()).isEqualTo(1.0);
+  }
+
+  @Test
+  void acksBeforeAnUnknownIdCountAndTheRestDoNot() {
+    BoundedQueue<String> q = f.queue("partial", 0);
+    f.put(q, "a", "b");
+    ConsumerProbe probe = new ConsumerProbe();
+    QueueConsumer<String> c = q.newConsumer(probe);
+    c.pull(1, 2, Wait.NO_WAIT);
+    List<Long> ids = probe.result(1).ids();
+    assertThatThrownBy(() -> c.ack(List.of(ids.get(0), 999L, ids.get(1))))
+        .isInstanceOf(BrokerException.class);
+    assertThat(q.info().getCount()).isEqualTo(1);
+    c.ack(List.of(ids.get(1)));
+    assertThat(q.info().getCount()).isEqualTo(2);
+  }
+
+  @Test
+  void itemsDiscardedByADeleteAreNeitherGotNorRedelivered() {
+    BoundedQueue<String> q = f.queue("discarded", 0);
+    f.put(q, "a", "b");
+    ConsumerProbe probe = new ConsumerProbe();
+    q.newConsumer(probe).pull(1, 1, Wait.NO_WAIT); // "a" held unacknowledged, "b" queued
+    f.registry.delete("discarded", "", true, false);
+
+    QueueInfo i = q.info();
+    assertThat(i.putCount()).isEqualTo(2);
+    assertThat(i.getCount()).isZero();
+    assertThat(i.redeliveryCount()).isZero();
+    assertThat(i.bytes()).isZero();
   }
 }
