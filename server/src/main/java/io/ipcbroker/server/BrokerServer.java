@@ -14,6 +14,7 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ipcbroker.server.admin.AdminServiceImpl;
 import io.ipcbroker.server.admin.BrokerFigures;
+import io.ipcbroker.server.admin.SyncObjectPages;
 import io.ipcbroker.server.auth.TokenAuth;
 import io.ipcbroker.server.barrier.BarrierRegistry;
 import io.ipcbroker.server.barrier.BarrierServiceImpl;
@@ -87,7 +88,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,7 +127,7 @@ public final class BrokerServer implements AutoCloseable {
   private MetricsServer metricsServer; // guarded by lifecycle; null without metrics
   private final BrokerMetrics metrics; // null without --metrics-port
   // Every lock, semaphore, condition, event and barrier, as the admin service lists them.
-  private final Supplier<ListSyncObjectsResponse> syncObjects;
+  private final SyncObjectPages.Kinds syncObjects;
 
   /** A broker that will listen on TCP as {@code config} says. */
   public BrokerServer(BrokerConfig config) {
@@ -201,14 +201,27 @@ public final class BrokerServer implements AutoCloseable {
     EventServiceImpl eventService = new EventServiceImpl(events, sessions);
     BarrierServiceImpl barrierService = new BarrierServiceImpl(barriers, sessions);
     this.syncObjects =
-        () ->
-            ListSyncObjectsResponse.newBuilder()
-                .addAllLocks(lockService.allLocks())
-                .addAllSemaphores(semaphoreService.allSemaphores())
-                .addAllConditions(lockService.allConditions())
-                .addAllEvents(eventService.allEvents())
-                .addAllBarriers(barrierService.allBarriers())
-                .build();
+        new SyncObjectPages.Kinds(
+            new SyncObjectPages.Kind<>(
+                lockService::locksAfter,
+                l -> l.getLock().getName(),
+                ListSyncObjectsResponse.Builder::addLocks),
+            new SyncObjectPages.Kind<>(
+                semaphoreService::semaphoresAfter,
+                SemaphoreInfo::getName,
+                ListSyncObjectsResponse.Builder::addSemaphores),
+            new SyncObjectPages.Kind<>(
+                lockService::conditionsAfter,
+                ConditionInfo::getName,
+                ListSyncObjectsResponse.Builder::addConditions),
+            new SyncObjectPages.Kind<>(
+                eventService::eventsAfter,
+                EventInfo::getName,
+                ListSyncObjectsResponse.Builder::addEvents),
+            new SyncObjectPages.Kind<>(
+                barrierService::barriersAfter,
+                BarrierInfo::getName,
+                ListSyncObjectsResponse.Builder::addBarriers));
     this.metrics = config.metricsPort() >= 0 ? new BrokerMetrics(this::metricsSnapshot) : null;
     List<BindableService> services =
         List.of(
@@ -463,7 +476,7 @@ public final class BrokerServer implements AutoCloseable {
 
   /** The synchronisation objects as the metrics and the status page show them. */
   private List<BrokerMetrics.SyncFigures> syncFigures() {
-    ListSyncObjectsResponse all = syncObjects.get();
+    ListSyncObjectsResponse all = SyncObjectPages.all(syncObjects);
     List<BrokerMetrics.SyncFigures> out = new ArrayList<>();
     for (LockSummary l : all.getLocksList()) {
       LockInfo i = l.getLock();

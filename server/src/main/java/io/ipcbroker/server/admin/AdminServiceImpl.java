@@ -31,7 +31,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   private final Supplier<BrokerFigures> figures;
   private final SessionRegistry sessions;
   private final Function<Session, io.ipcbroker.v1.Session> sessionProto;
-  private final Supplier<ListSyncObjectsResponse> syncObjects;
+  private final SyncObjectPages.Kinds syncObjects;
 
   /**
    * Serves {@code figures} and the sessions of {@code sessions}, each described as {@code
@@ -42,7 +42,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
       Supplier<BrokerFigures> figures,
       SessionRegistry sessions,
       Function<Session, io.ipcbroker.v1.Session> sessionProto,
-      Supplier<ListSyncObjectsResponse> syncObjects) {
+      SyncObjectPages.Kinds syncObjects) {
     this.figures = figures;
     this.sessions = sessions;
     this.sessionProto = sessionProto;
@@ -57,7 +57,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         () -> {
           int max = PageSizes.limit(request.getPageSize());
           SyncObjectPages.Position after = SyncObjectPages.decode(request.getPageToken());
-          return SyncObjectPages.page(syncObjects.get(), after, max);
+          return SyncObjectPages.page(syncObjects, after, max);
         });
   }
 

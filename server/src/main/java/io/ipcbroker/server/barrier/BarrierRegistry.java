@@ -1,6 +1,7 @@
 package io.ipcbroker.server.barrier;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.NamePages;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Parked;
@@ -8,8 +9,6 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -79,17 +78,13 @@ public final class BarrierRegistry {
     return new Created(o.object().info(), o.created());
   }
 
-  /** Describes every barrier, by name (for operators). */
-  public List<BarrierObject.Info> describeAll() {
-    List<BarrierObject.Info> all = new ArrayList<>();
-    for (BarrierObject o : barriers.list()) {
-      BarrierObject.Info i = o.infoIfOpen(); // null if deleted since list() took its snapshot
-      if (i != null) {
-        all.add(i);
-      }
-    }
-    all.sort(Comparator.comparing(BarrierObject.Info::name));
-    return all;
+  /**
+   * Describes the first {@code max} barriers named after {@code after} (all when null), by name
+   * (for operators); one deleted since the table's snapshot is left out.
+   */
+  public List<BarrierObject.Info> describeAll(String after, int max) {
+    return NamePages.describeAfter(
+        barriers.list(), o -> o.name, BarrierObject::infoIfOpen, after, max);
   }
 
   /** Describes {@code name}. */

@@ -122,10 +122,13 @@ public final class BarrierServiceImpl extends BarrierServiceGrpc.BarrierServiceI
         });
   }
 
-  /** Every barrier, described as {@code DescribeBarrier} answers (for the admin service). */
-  public List<BarrierInfo> allBarriers() {
+  /**
+   * The first {@code max} barriers named after {@code after} (all when null), by name, described as
+   * {@code DescribeBarrier} answers (for the admin service).
+   */
+  public List<BarrierInfo> barriersAfter(String after, int max) {
     List<BarrierInfo> all = new ArrayList<>();
-    for (BarrierObject.Info i : barriers.describeAll()) {
+    for (BarrierObject.Info i : barriers.describeAll(after, max)) {
       all.add(toProto(i));
     }
     return all;

@@ -1,6 +1,7 @@
 package io.ipcbroker.server.event;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.NamePages;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
 import io.ipcbroker.server.core.Parked;
@@ -8,8 +9,6 @@ import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Reply;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.core.Wait;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /** The broker's named events. */
@@ -39,17 +38,12 @@ public final class EventRegistry {
     return new Created(o.object().info(), o.created());
   }
 
-  /** Describes every event, by name (for operators). */
-  public List<EventObject.Info> describeAll() {
-    List<EventObject.Info> all = new ArrayList<>();
-    for (EventObject o : events.list()) {
-      EventObject.Info i = o.infoIfOpen(); // null if deleted since list() took its snapshot
-      if (i != null) {
-        all.add(i);
-      }
-    }
-    all.sort(Comparator.comparing(EventObject.Info::name));
-    return all;
+  /**
+   * Describes the first {@code max} events named after {@code after} (all when null), by name (for
+   * operators); one deleted since the table's snapshot is left out.
+   */
+  public List<EventObject.Info> describeAll(String after, int max) {
+    return NamePages.describeAfter(events.list(), o -> o.name, EventObject::infoIfOpen, after, max);
   }
 
   /** Describes {@code name}. */

@@ -99,10 +99,13 @@ public final class EventServiceImpl extends EventServiceGrpc.EventServiceImplBas
         unsent -> {});
   }
 
-  /** Every event, described as {@code DescribeEvent} answers (for the admin service). */
-  public List<EventInfo> allEvents() {
+  /**
+   * The first {@code max} events named after {@code after} (all when null), by name, described as
+   * {@code DescribeEvent} answers (for the admin service).
+   */
+  public List<EventInfo> eventsAfter(String after, int max) {
     List<EventInfo> all = new ArrayList<>();
-    for (EventObject.Info i : events.describeAll()) {
+    for (EventObject.Info i : events.describeAll(after, max)) {
       all.add(toProto(i));
     }
     return all;

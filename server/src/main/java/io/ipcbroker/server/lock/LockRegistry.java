@@ -1,6 +1,7 @@
 package io.ipcbroker.server.lock;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.NamePages;
 import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
@@ -14,8 +15,6 @@ import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionOwned;
 import io.ipcbroker.server.session.SessionRegistry;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -71,14 +70,12 @@ public final class LockRegistry {
     return reentrant ? "rlock" : "lock";
   }
 
-  /** Describes every lock, by name (for operators). */
-  public List<LockObject.Info> describeLocks() {
-    List<LockObject.Info> all = new ArrayList<>();
-    for (LockObject l : locks.list()) {
-      all.add(l.info());
-    }
-    all.sort(Comparator.comparing(LockObject.Info::name));
-    return all;
+  /**
+   * Describes the first {@code max} locks named after {@code after} (all when null), by name (for
+   * operators).
+   */
+  public List<LockObject.Info> describeLocks(String after, int max) {
+    return NamePages.describeAfter(locks.list(), l -> l.name, LockObject::info, after, max);
   }
 
   /** Describes lock {@code name}. */
@@ -156,14 +153,13 @@ public final class LockRegistry {
     }
   }
 
-  /** Describes every condition, by name (for operators). */
-  public List<ConditionObject.Info> describeConditions() {
-    List<ConditionObject.Info> all = new ArrayList<>();
-    for (ConditionObject c : conditions.list()) {
-      all.add(c.info());
-    }
-    all.sort(Comparator.comparing(ConditionObject.Info::name));
-    return all;
+  /**
+   * Describes the first {@code max} conditions named after {@code after} (all when null), by name
+   * (for operators).
+   */
+  public List<ConditionObject.Info> describeConditions(String after, int max) {
+    return NamePages.describeAfter(
+        conditions.list(), c -> c.name, ConditionObject::info, after, max);
   }
 
   /** Describes condition {@code name}. */

@@ -260,12 +260,12 @@ public final class LockServiceImpl extends LockServiceGrpc.LockServiceImplBase {
   }
 
   /**
-   * Every lock, described as {@code DescribeLock} answers, with the session that holds it (for the
-   * admin service, whose callers are operators).
+   * The first {@code max} locks named after {@code after} (all when null), by name, described as
+   * {@code DescribeLock} answers, with the session that holds each (for the admin service).
    */
-  public List<LockSummary> allLocks() {
+  public List<LockSummary> locksAfter(String after, int max) {
     List<LockSummary> all = new ArrayList<>();
-    for (LockObject.Info i : locks.describeLocks()) {
+    for (LockObject.Info i : locks.describeLocks(after, max)) {
       LockSummary.Builder b =
           LockSummary.newBuilder().setLock(toProto(i)).setHolderSessionId(i.holderSession());
       Session holder = i.holderSession().isEmpty() ? null : sessions.peek(i.holderSession());
@@ -277,10 +277,13 @@ public final class LockServiceImpl extends LockServiceGrpc.LockServiceImplBase {
     return all;
   }
 
-  /** Every condition, described as {@code DescribeCondition} answers (for the admin service). */
-  public List<ConditionInfo> allConditions() {
+  /**
+   * The first {@code max} conditions named after {@code after} (all when null), by name, described
+   * as {@code DescribeCondition} answers (for the admin service).
+   */
+  public List<ConditionInfo> conditionsAfter(String after, int max) {
     List<ConditionInfo> all = new ArrayList<>();
-    for (ConditionObject.Info i : locks.describeConditions()) {
+    for (ConditionObject.Info i : locks.describeConditions(after, max)) {
       all.add(toProto(i));
     }
     return all;

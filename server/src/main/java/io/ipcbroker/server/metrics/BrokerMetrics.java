@@ -116,7 +116,7 @@ public final class BrokerMetrics implements AutoCloseable {
     queuePutters = multi("ipcbroker.queue.waiting.putters", "puts parked on a full queue");
     queueOldestAge =
         MultiGauge.builder("ipcbroker.queue.oldest.item.age")
-            .description("how long ago the item at the head (the oldest queued) was put; 0 when empty")
+            .description("how long ago the item at the head was put; 0 when empty")
             .baseUnit("seconds")
             .register(registry);
     syncWaiters =

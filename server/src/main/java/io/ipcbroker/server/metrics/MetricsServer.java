@@ -2,6 +2,8 @@ package io.ipcbroker.server.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -73,9 +75,14 @@ public final class MetricsServer implements AutoCloseable {
               default -> send(exchange, 404, "text/plain; charset=utf-8", bytes("not found\n"));
             }
           } catch (RuntimeException e) {
-            // The broker keeps serving; the scraper sees the failure, the log says why.
-            log.warn("serving {} failed", exchange.getRequestURI(), e);
-            send(exchange, 500, "text/plain; charset=utf-8", bytes("internal error\n"));
+            if (e instanceof BrokerException b && b.reason() == Reason.SERVER_SHUTTING_DOWN) {
+              // The registries refuse listings once shutdown began: the broker is going away.
+              send(exchange, 503, "text/plain; charset=utf-8", bytes("shutting down\n"));
+            } else {
+              // The broker keeps serving; the scraper sees the failure, the log says why.
+              log.warn("serving {} failed", exchange.getRequestURI(), e);
+              send(exchange, 500, "text/plain; charset=utf-8", bytes("internal error\n"));
+            }
           } finally {
             exchange.close();
           }

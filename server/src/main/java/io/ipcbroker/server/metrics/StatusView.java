@@ -1,9 +1,14 @@
 package io.ipcbroker.server.metrics;
 
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * What the status page shows, read from the registries at one moment.
+ *
+ * <p>Each table shows at most {@link #ROWS} rows, those that most need an operator's eye first (the
+ * deepest queues, running processes, busy locks), with the full count beside it: a broker may hold
+ * 100,000 objects, and a page redrawn every second must stay small.
  *
  * @param address the broker's {@code host:port}
  * @param version its version
@@ -24,6 +29,9 @@ public record StatusView(
     List<BrokerMetrics.PoolFigures> pools,
     List<BrokerMetrics.SyncFigures> syncObjects) {
 
+  /** The most rows a table shows. */
+  public static final int ROWS = 500;
+
   /** A process record; {@code exitcode} is null while it has not exited. */
   public record ProcessRow(String id, String name, Long pid, String state, Integer exitcode) {}
 
@@ -36,8 +44,17 @@ public record StatusView(
     Json j = new Json().begin();
     j.field("address").string(address).field("version").string(version);
     j.field("uptimeSeconds").number(uptimeSeconds);
+    j.field("counts").begin();
+    j.field("queues").number(queues.size()).field("processes").number(processes.size());
+    j.field("sessions").number(sessions.size()).field("pools").number(pools.size());
+    j.field("syncObjects").number(syncObjects.size()).end();
     j.field("queues").beginArray();
-    for (BrokerMetrics.QueueFigures q : queues) {
+    for (BrokerMetrics.QueueFigures q :
+        first(
+            queues,
+            Comparator.comparingLong(BrokerMetrics.QueueFigures::depth)
+                .reversed()
+                .thenComparing(BrokerMetrics.QueueFigures::name))) {
       j.begin()
           .field("name")
           .string(q.name())
@@ -60,7 +77,8 @@ public record StatusView(
           .end();
     }
     j.endArray().field("processes").beginArray();
-    for (ProcessRow p : processes) {
+    for (ProcessRow p :
+        first(processes, Comparator.comparing((ProcessRow p) -> p.exitcode() != null))) {
       j.begin()
           .field("id")
           .string(p.id())
@@ -75,7 +93,7 @@ public record StatusView(
           .end();
     }
     j.endArray().field("sessions").beginArray();
-    for (SessionRow s : sessions) {
+    for (SessionRow s : first(sessions, null)) {
       j.begin()
           .field("id")
           .string(s.id())
@@ -90,7 +108,7 @@ public record StatusView(
           .end();
     }
     j.endArray().field("pools").beginArray();
-    for (BrokerMetrics.PoolFigures p : pools) {
+    for (BrokerMetrics.PoolFigures p : first(pools, null)) {
       j.begin()
           .field("name")
           .string(p.name())
@@ -107,7 +125,11 @@ public record StatusView(
           .end();
     }
     j.endArray().field("syncObjects").beginArray();
-    for (BrokerMetrics.SyncFigures f : syncObjects) {
+    for (BrokerMetrics.SyncFigures f :
+        first(
+            syncObjects,
+            Comparator.comparing(
+                (BrokerMetrics.SyncFigures f) -> f.waiters() == 0 && f.held() <= 0))) {
       j.begin()
           .field("kind")
           .string(f.kind())
@@ -120,5 +142,16 @@ public record StatusView(
           .end();
     }
     return j.endArray().end().toString();
+  }
+
+  /**
+   * The first {@link #ROWS} of {@code all} in {@code order} (a stable sort, so ties keep the
+   * registry's order), or in the registry's order when {@code order} is null.
+   */
+  private static <T> List<T> first(List<T> all, Comparator<? super T> order) {
+    if (order == null) {
+      return all.size() <= ROWS ? all : all.subList(0, ROWS);
+    }
+    return all.stream().sorted(order).limit(ROWS).toList();
   }
 }

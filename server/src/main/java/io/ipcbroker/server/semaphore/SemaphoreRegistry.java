@@ -1,6 +1,7 @@
 package io.ipcbroker.server.semaphore;
 
 import io.ipcbroker.server.core.BrokerException;
+import io.ipcbroker.server.core.NamePages;
 import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.ObjectTable;
@@ -13,8 +14,6 @@ import io.ipcbroker.server.core.Wait;
 import io.ipcbroker.server.session.Session;
 import io.ipcbroker.server.session.SessionOwned;
 import io.ipcbroker.server.session.SessionRegistry;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /** The broker's named semaphores; permits are held by sessions and given back when they end. */
@@ -72,14 +71,13 @@ public final class SemaphoreRegistry {
     return new Created(o.object().info(), o.created());
   }
 
-  /** Describes every semaphore, by name (for operators). */
-  public List<SemaphoreObject.Info> describeAll() {
-    List<SemaphoreObject.Info> all = new ArrayList<>();
-    for (SemaphoreObject o : semaphores.list()) {
-      all.add(o.info());
-    }
-    all.sort(Comparator.comparing(SemaphoreObject.Info::name));
-    return all;
+  /**
+   * Describes the first {@code max} semaphores named after {@code after} (all when null), by name
+   * (for operators).
+   */
+  public List<SemaphoreObject.Info> describeAll(String after, int max) {
+    return NamePages.describeAfter(
+        semaphores.list(), o -> o.name, SemaphoreObject::info, after, max);
   }
 
   /** Describes {@code name}. */

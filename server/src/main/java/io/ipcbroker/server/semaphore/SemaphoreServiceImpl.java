@@ -132,10 +132,13 @@ public final class SemaphoreServiceImpl extends SemaphoreServiceGrpc.SemaphoreSe
         });
   }
 
-  /** Every semaphore, described as {@code DescribeSemaphore} answers (for the admin service). */
-  public List<SemaphoreInfo> allSemaphores() {
+  /**
+   * The first {@code max} semaphores named after {@code after} (all when null), by name, described
+   * as {@code DescribeSemaphore} answers (for the admin service).
+   */
+  public List<SemaphoreInfo> semaphoresAfter(String after, int max) {
     List<SemaphoreInfo> all = new ArrayList<>();
-    for (SemaphoreObject.Info i : semaphores.describeAll()) {
+    for (SemaphoreObject.Info i : semaphores.describeAll(after, max)) {
       all.add(toProto(i));
     }
     return all;

@@ -147,7 +147,7 @@ class BarrierRegistryTest {
   void listingsSkipABarrierDeletedAfterTheirSnapshot() {
     barriers.create("b", 2, null, false);
     barriers.create("a", 3, null, false);
-    assertThat(barriers.describeAll())
+    assertThat(barriers.describeAll(null, 100))
         .extracting(BarrierObject.Info::name)
         .containsExactly("a", "b");
     // What a delete does after the table let go of it, while a listing holds its snapshot.
