@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param maxInboundMessageBytes the largest message a client may send; above the item limit so that
  *     an oversized item gets {@code ITEM_TOO_LARGE}, not a transport error
  * @param keepAliveTime how long a connection may be silent before the broker pings it; this is what
- *     finds clients that vanished without closing their connection
+ *     finds clients that vanished without closing their connection. At least {@link
+ *     #MIN_KEEPALIVE_TIME}
  * @param keepAliveTimeout how long the broker waits for a ping's answer before dropping the
  *     connection (and releasing what its calls held)
  * @param permitKeepAliveTime the shortest client ping interval the broker tolerates
@@ -204,6 +205,15 @@ public record BrokerConfig(
         + "]";
   }
 
+  /**
+   * The shortest keepalive time: grpc-java's Netty server raises anything shorter to this, so a
+   * dead client is never noticed sooner than this after its connection went silent.
+   */
+  public static final Duration MIN_KEEPALIVE_TIME = Duration.ofSeconds(10);
+
+  /** The shortest keepalive timeout, grpc-java's floor too. */
+  public static final Duration MIN_KEEPALIVE_TIMEOUT = Duration.ofMillis(10);
+
   /** A builder with the defaults. */
   public static Builder builder() {
     return new Builder();
@@ -337,8 +347,23 @@ public record BrokerConfig(
       return this;
     }
 
-    /** Server keepalive settings. */
+    /**
+     * Server keepalive settings.
+     *
+     * @throws IllegalArgumentException for a {@code time} under {@link #MIN_KEEPALIVE_TIME} or a
+     *     {@code timeout} under {@link #MIN_KEEPALIVE_TIMEOUT}: grpc-java's server would silently
+     *     raise them to those floors, and a broker must not claim to find dead clients sooner than
+     *     it does
+     */
     public Builder keepAlive(Duration time, Duration timeout) {
+      if (time.compareTo(MIN_KEEPALIVE_TIME) < 0) {
+        throw new IllegalArgumentException(
+            "keepalive time must be at least " + MIN_KEEPALIVE_TIME + ", not " + time);
+      }
+      if (timeout.compareTo(MIN_KEEPALIVE_TIMEOUT) < 0) {
+        throw new IllegalArgumentException(
+            "keepalive timeout must be at least " + MIN_KEEPALIVE_TIMEOUT + ", not " + timeout);
+      }
       this.keepAliveTime = time;
       this.keepAliveTimeout = timeout;
       return this;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,6 +67,23 @@ class BrokerConfigTest {
     assertThat(BrokerConfig.builder().build().maxTotalQueueBytes())
         .isEqualTo(Runtime.getRuntime().maxMemory() / 2);
     assertThat(BrokerConfig.builder().maxTotalQueueBytes(0).build().maxTotalQueueBytes()).isZero();
+  }
+
+  @Test
+  void keepaliveShorterThanGrpcJavaHonoursIsRefused() {
+    // grpc-java's server would raise a 0.5 s keepalive to 10 s without a word.
+    assertThatThrownBy(
+            () -> BrokerConfig.builder().keepAlive(Duration.ofMillis(500), Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> BrokerConfig.builder().keepAlive(Duration.ofSeconds(10), Duration.ofMillis(5)))
+        .isInstanceOf(IllegalArgumentException.class);
+    BrokerConfig c =
+        BrokerConfig.builder()
+            .keepAlive(BrokerConfig.MIN_KEEPALIVE_TIME, Duration.ofMillis(500))
+            .build();
+    assertThat(c.keepAliveTime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.keepAliveTimeout()).isEqualTo(Duration.ofMillis(500));
   }
 
   @Test
