@@ -26,21 +26,19 @@ final class LocksCommand extends ClientCommand {
   @Override
   int run(ManagedChannel channel) {
     // Every page, gathered into one answer of the same shape.
+    AdminServiceGrpc.AdminServiceBlockingStub stub = AdminServiceGrpc.newBlockingStub(channel);
     ListSyncObjectsResponse.Builder all = ListSyncObjectsResponse.newBuilder();
-    String token = "";
-    do {
-      ListSyncObjectsResponse page =
-          AdminServiceGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
-              .listSyncObjects(
-                  ListSyncObjectsRequest.newBuilder()
-                      .setPageSize(1000)
-                      .setPageToken(token)
-                      .build());
-      all.mergeFrom(page.toBuilder().clearNextPageToken().build());
-      token = page.getNextPageToken();
-    } while (!token.isEmpty());
-    ListSyncObjectsResponse r = all.build();
+    Pages.each(
+        token ->
+            stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
+                .listSyncObjects(
+                    ListSyncObjectsRequest.newBuilder()
+                        .setPageSize(Pages.SIZE)
+                        .setPageToken(token)
+                        .build()),
+        ListSyncObjectsResponse::getNextPageToken,
+        page -> all.mergeFrom(page));
+    ListSyncObjectsResponse r = all.setNextPageToken("").build();
     if (json) {
       printJson(r);
       return OK;

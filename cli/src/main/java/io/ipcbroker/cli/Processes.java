@@ -20,19 +20,17 @@ final class Processes {
     ProcessServiceGrpc.ProcessServiceBlockingStub stub =
         ProcessServiceGrpc.newBlockingStub(channel);
     List<ProcessInfo> all = new ArrayList<>();
-    String token = "";
-    do {
-      ListProcessesResponse page =
-          stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
-              .listProcesses(
-                  ListProcessesRequest.newBuilder()
-                      .setName(name)
-                      .setPageSize(1000)
-                      .setPageToken(token)
-                      .build());
-      all.addAll(page.getProcessesList());
-      token = page.getNextPageToken();
-    } while (!token.isEmpty());
+    Pages.each(
+        token ->
+            stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
+                .listProcesses(
+                    ListProcessesRequest.newBuilder()
+                        .setName(name)
+                        .setPageSize(Pages.SIZE)
+                        .setPageToken(token)
+                        .build()),
+        ListProcessesResponse::getNextPageToken,
+        page -> all.addAll(page.getProcessesList()));
     return all;
   }
 

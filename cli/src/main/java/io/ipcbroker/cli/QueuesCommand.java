@@ -23,19 +23,17 @@ final class QueuesCommand extends ClientCommand {
   int run(ManagedChannel channel) {
     QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(channel);
     ListQueuesResponse.Builder all = ListQueuesResponse.newBuilder();
-    String token = "";
-    do {
-      ListQueuesResponse page =
-          stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
-              .listQueues(
-                  ListQueuesRequest.newBuilder()
-                      .setNamePrefix(prefix)
-                      .setPageSize(1000)
-                      .setPageToken(token)
-                      .build());
-      all.addAllQueues(page.getQueuesList());
-      token = page.getNextPageToken();
-    } while (!token.isEmpty());
+    Pages.each(
+        token ->
+            stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
+                .listQueues(
+                    ListQueuesRequest.newBuilder()
+                        .setNamePrefix(prefix)
+                        .setPageSize(Pages.SIZE)
+                        .setPageToken(token)
+                        .build()),
+        ListQueuesResponse::getNextPageToken,
+        page -> all.addAllQueues(page.getQueuesList()));
     if (json) {
       printJson(all);
       return OK;

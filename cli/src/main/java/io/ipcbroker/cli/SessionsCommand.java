@@ -18,15 +18,16 @@ final class SessionsCommand extends ClientCommand {
   int run(ManagedChannel channel) {
     AdminServiceGrpc.AdminServiceBlockingStub stub = AdminServiceGrpc.newBlockingStub(channel);
     ListSessionsResponse.Builder all = ListSessionsResponse.newBuilder();
-    String token = "";
-    do {
-      ListSessionsResponse page =
-          stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
-              .listSessions(
-                  ListSessionsRequest.newBuilder().setPageSize(1000).setPageToken(token).build());
-      all.addAllSessions(page.getSessionsList());
-      token = page.getNextPageToken();
-    } while (!token.isEmpty());
+    Pages.each(
+        token ->
+            stub.withDeadlineAfter(Main.CALL_SECONDS, TimeUnit.SECONDS)
+                .listSessions(
+                    ListSessionsRequest.newBuilder()
+                        .setPageSize(Pages.SIZE)
+                        .setPageToken(token)
+                        .build()),
+        ListSessionsResponse::getNextPageToken,
+        page -> all.addAllSessions(page.getSessionsList()));
     if (json) {
       printJson(all);
       return OK;

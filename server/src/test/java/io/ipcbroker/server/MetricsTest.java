@@ -12,7 +12,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.ipcbroker.v1.AcquireLockRequest;
-import io.ipcbroker.v1.AcquireLockResponse;
 import io.ipcbroker.v1.CreateEventRequest;
 import io.ipcbroker.v1.CreateLockRequest;
 import io.ipcbroker.v1.CreateQueueRequest;
@@ -20,7 +19,6 @@ import io.ipcbroker.v1.CreateSessionRequest;
 import io.ipcbroker.v1.DeleteQueueRequest;
 import io.ipcbroker.v1.EventServiceGrpc;
 import io.ipcbroker.v1.GetItemRequest;
-import io.ipcbroker.v1.GetItemResponse;
 import io.ipcbroker.v1.GetQueueRequest;
 import io.ipcbroker.v1.LockKind;
 import io.ipcbroker.v1.LockServiceGrpc;
@@ -101,6 +99,20 @@ class MetricsTest {
         Pattern.compile("^" + Pattern.quote(metric) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE)
             .matcher(scrape);
     return m.find() ? Double.parseDouble(m.group(2)) : Double.NaN;
+  }
+
+  /** An observer for calls whose answers the test does not look at. */
+  private static <T> StreamObserver<T> ignoring() {
+    return new StreamObserver<T>() {
+      @Override
+      public void onNext(T value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   private void put(String queue, String item) {
@@ -220,16 +232,7 @@ class MetricsTest {
                 .setOwner("b")
                 .setRequestId(2)
                 .build(),
-            new StreamObserver<AcquireLockResponse>() {
-              @Override
-              public void onNext(AcquireLockResponse value) {}
-
-              @Override
-              public void onError(Throwable t) {}
-
-              @Override
-              public void onCompleted() {}
-            });
+            ignoring());
     EventServiceGrpc.newBlockingStub(channel)
         .createEvent(CreateEventRequest.newBuilder().setName("me").build());
 
@@ -257,18 +260,7 @@ class MetricsTest {
     ctx.run(
         () ->
             QueueServiceGrpc.newStub(channel)
-                .getItem(
-                    GetItemRequest.newBuilder().setQueue("empty").build(),
-                    new StreamObserver<GetItemResponse>() {
-                      @Override
-                      public void onNext(GetItemResponse value) {}
-
-                      @Override
-                      public void onError(Throwable t) {}
-
-                      @Override
-                      public void onCompleted() {}
-                    }));
+                .getItem(GetItemRequest.newBuilder().setQueue("empty").build(), ignoring()));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(

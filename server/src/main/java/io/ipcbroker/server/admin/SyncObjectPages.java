@@ -1,16 +1,12 @@
 package io.ipcbroker.server.admin;
 
-import io.ipcbroker.server.core.BrokerException;
-import io.ipcbroker.server.core.Names;
-import io.ipcbroker.server.core.Reason;
+import io.ipcbroker.server.core.PageTokens;
 import io.ipcbroker.v1.BarrierInfo;
 import io.ipcbroker.v1.ConditionInfo;
 import io.ipcbroker.v1.EventInfo;
 import io.ipcbroker.v1.ListSyncObjectsResponse;
 import io.ipcbroker.v1.LockSummary;
 import io.ipcbroker.v1.SemaphoreInfo;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
@@ -112,41 +108,22 @@ public final class SyncObjectPages {
   }
 
   static String encode(Position p) {
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString((PREFIX + p.kind() + ":" + p.name()).getBytes(StandardCharsets.UTF_8));
+    return PageTokens.encode(PREFIX, p.kind() + ":" + p.name());
   }
 
   /** The position a token names, or null for an empty token (the first page). */
   static Position decode(String token) {
-    if (token.isEmpty()) {
+    String position = PageTokens.decode(PREFIX, token, "ListSyncObjects");
+    if (position == null) {
       return null;
     }
-    String text;
-    try {
-      text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw invalid(token);
-    }
-    // "y1:K:NAME" with K a kind index and a name that is not empty (it may hold colons).
-    if (text.startsWith(PREFIX)
-        && text.length() > PREFIX.length() + 2
-        && text.charAt(PREFIX.length() + 1) == ':') {
-      int kind = text.charAt(PREFIX.length()) - '0';
+    // "K:NAME" with K a kind index and a name that is not empty (it may hold colons).
+    if (position.length() > 2 && position.charAt(1) == ':') {
+      int kind = position.charAt(0) - '0';
       if (kind >= 0 && kind <= 4) {
-        return new Position(kind, text.substring(PREFIX.length() + 2));
+        return new Position(kind, position.substring(2));
       }
     }
-    throw invalid(token);
-  }
-
-  private static BrokerException invalid(String token) {
-    return BrokerException.of(
-        Reason.INVALID_FIELD_VALUE,
-        "page_token was not returned by ListSyncObjects",
-        "field",
-        "page_token",
-        "value",
-        Names.abbreviate(token));
+    throw PageTokens.invalid(token, "ListSyncObjects");
   }
 }

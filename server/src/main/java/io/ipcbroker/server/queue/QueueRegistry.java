@@ -4,6 +4,7 @@ import io.ipcbroker.server.core.BrokerException;
 import io.ipcbroker.server.core.Names;
 import io.ipcbroker.server.core.ObjectQuota;
 import io.ipcbroker.server.core.PageSizes;
+import io.ipcbroker.server.core.PageTokens;
 import io.ipcbroker.server.core.Reason;
 import io.ipcbroker.server.core.Timer;
 import io.ipcbroker.server.session.Session;
@@ -27,6 +28,8 @@ import java.util.function.ToIntFunction;
  * @param <T> the item type, opaque to the registry
  */
 public final class QueueRegistry<T> {
+  // Names ListQueues's page tokens: the last name of the previous page follows it.
+  private static final String PAGE_TOKEN_PREFIX = "q1:";
 
   private final ConcurrentSkipListMap<String, BoundedQueue<T>> queues =
       new ConcurrentSkipListMap<>();
@@ -208,7 +211,7 @@ public final class QueueRegistry<T> {
    */
   public Page<T> list(String namePrefix, int pageSize, String pageToken) {
     int size = PageSizes.limit(pageSize);
-    String after = PageTokens.decode(pageToken);
+    String after = PageTokens.decode(PAGE_TOKEN_PREFIX, pageToken, "ListQueues");
     Map<String, BoundedQueue<T>> view =
         after == null
             ? queues.tailMap(namePrefix, true)
@@ -229,7 +232,7 @@ public final class QueueRegistry<T> {
       out.add(e.getValue());
       last = e.getKey();
     }
-    return new Page<>(out, more ? PageTokens.encode(last) : "");
+    return new Page<>(out, more ? PageTokens.encode(PAGE_TOKEN_PREFIX, last) : "");
   }
 
   /** The result of {@link #delete}. */
